@@ -1,0 +1,148 @@
+//! Typed configuration: defaults in code, then a TOML file, then `GRANTD_*` environment
+//! variables (nested keys with `__`, e.g. `GRANTD_AUTH__MODE=oidc`), then command-line flags.
+//! Unknown keys are an error, so a typo never silently falls back to a default.
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: String,
+    /// Directory for the SQLite database and the dev signing key.
+    pub data_dir: PathBuf,
+    /// `sqlite:PATH` or `postgres://...`; empty means `sqlite:{data_dir}/grantd.db`.
+    pub database_url: String,
+    /// Base URL clients use, when behind a proxy (nextLinks and contexts are built from it).
+    pub public_url: String,
+    pub body_limit_bytes: usize,
+    pub request_timeout_secs: u64,
+    /// `text` or `json`.
+    pub log_format: String,
+    pub auth: AuthConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    /// `dev` (grantd signs its own tokens) or `oidc` (an external issuer).
+    pub mode: String,
+    /// Audiences accepted besides Graph's own (`https://graph.microsoft.com`, its app id).
+    pub audiences: Vec<String>,
+    /// OIDC issuer; may contain `{tenantid}`.
+    pub oidc_issuer: String,
+    /// OIDC discovery document URL; default `{issuer}/.well-known/openid-configuration`.
+    pub oidc_discovery_url: String,
+    /// Minimum seconds between JWKS refetches triggered by unknown key ids.
+    pub jwks_refetch_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:5050".into(),
+            data_dir: PathBuf::from("data"),
+            database_url: String::new(),
+            public_url: String::new(),
+            body_limit_bytes: 1024 * 1024,
+            request_timeout_secs: 30,
+            log_format: "text".into(),
+            auth: AuthConfig {
+                mode: "dev".into(),
+                audiences: Vec::new(),
+                oidc_issuer: String::new(),
+                oidc_discovery_url: String::new(),
+                jwks_refetch_secs: 10,
+            },
+        }
+    }
+}
+
+impl Config {
+    /// Loads defaults <- `file` (if given, must exist) <- environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        Self::load_from(file, Env::prefixed("GRANTD_").ignore(&["CONFIG"]).split("__"))
+    }
+
+    pub fn load_from(file: Option<&Path>, env: Env) -> anyhow::Result<Config> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(f) = file {
+            if !f.exists() {
+                anyhow::bail!("config file {} does not exist", f.display());
+            }
+            fig = fig.merge(Toml::file(f));
+        }
+        let cfg: Config = fig.merge(env).extract()?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        match self.auth.mode.as_str() {
+            "dev" => {}
+            "oidc" => {
+                if self.auth.oidc_issuer.is_empty() {
+                    anyhow::bail!("auth.mode = \"oidc\" needs auth.oidc_issuer");
+                }
+            }
+            other => anyhow::bail!("auth.mode must be \"dev\" or \"oidc\", not {other:?}"),
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            anyhow::bail!("log_format must be \"text\" or \"json\"");
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!("sqlite:{}", self.data_dir.join("grantd.db").display())
+        } else {
+            self.database_url.clone()
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::result_large_err)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_then_file_then_env() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("g.toml", "listen = \"0.0.0.0:9\"\n[auth]\nmode = \"dev\"\n")?;
+            jail.set_env("GRANTD_DATA_DIR", "/tmp/x");
+            jail.set_env("GRANTD_AUTH__AUDIENCES", "[\"api://grantd\"]");
+            let c = Config::load(Some(Path::new("g.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(c.listen, "0.0.0.0:9");
+            assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
+            assert_eq!(c.auth.audiences, vec!["api://grantd".to_string()]);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("g.toml", "lisen = \"0.0.0.0:9\"\n")?;
+            assert!(Config::load(Some(Path::new("g.toml"))).is_err());
+            Ok(())
+        });
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("GRANTD_AUTH__MOOD", "dev");
+            assert!(Config::load(None).is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn oidc_needs_an_issuer() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("GRANTD_AUTH__MODE", "oidc");
+            assert!(Config::load(None).is_err());
+            Ok(())
+        });
+    }
+}

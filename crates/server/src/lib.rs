@@ -1,0 +1,130 @@
+//! The grantd server as a library: configuration, start-up (database, migrations, keys,
+//! authentication mode), the HTTP listener with graceful shutdown, and the demo tenant. The
+//! binary (`main.rs`) is a thin CLI over this; the black-box tests start it the same way.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod config;
+pub mod demo;
+pub mod keys;
+
+use anyhow::Context;
+use config::Config;
+use grantd_domain::{Clock, SystemClock};
+use grantd_store::Store;
+use grantd_web::auth::{OidcConfig, OidcVerifier};
+use grantd_web::{AppState, Authenticator, WebOptions};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A running server.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub store: Store,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting, finishes in-flight requests, closes the database.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        (&mut self.task).await??;
+        self.store.close().await;
+        Ok(())
+    }
+
+    /// Waits until the server ends (after a signal, via `serve_until_signal`).
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.task.await??;
+        self.store.close().await;
+        Ok(())
+    }
+}
+
+pub async fn build_auth(cfg: &Config) -> anyhow::Result<Authenticator> {
+    Ok(match cfg.auth.mode.as_str() {
+        "oidc" => {
+            let verifier = OidcVerifier::new(OidcConfig {
+                issuer: cfg.auth.oidc_issuer.clone(),
+                discovery_url: (!cfg.auth.oidc_discovery_url.is_empty()).then(|| cfg.auth.oidc_discovery_url.clone()),
+                refetch_interval: Duration::from_secs(cfg.auth.jwks_refetch_secs),
+            })?;
+            Authenticator::oidc(verifier, cfg.auth.audiences.clone())
+        }
+        _ => Authenticator::dev(keys::dev_key(&cfg.data_dir)?, cfg.auth.audiences.clone()),
+    })
+}
+
+pub async fn open_store(cfg: &Config) -> anyhow::Result<Store> {
+    if cfg.database_url.is_empty() {
+        std::fs::create_dir_all(&cfg.data_dir)
+            .with_context(|| format!("creating data directory {}", cfg.data_dir.display()))?;
+    }
+    Store::connect(&cfg.database_url()).await.context("opening the database")
+}
+
+/// Starts the server on `cfg.listen` (port 0 picks a free port) with the given clock.
+pub async fn start_with_clock(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
+    let store = open_store(cfg).await?;
+    let auth = Arc::new(build_auth(cfg).await?);
+    let state = AppState { store: store.clone(), auth, clock };
+    let opts = WebOptions {
+        public_url: (!cfg.public_url.is_empty()).then(|| cfg.public_url.clone()),
+        body_limit: cfg.body_limit_bytes,
+        request_timeout: Duration::from_secs(cfg.request_timeout_secs),
+    };
+    let app = grantd_web::app(state, opts);
+    let listener =
+        tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("binding {}", cfg.listen))?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await
+    });
+    Ok(Running { addr, store, shutdown: Some(tx), task })
+}
+
+pub async fn start(cfg: &Config) -> anyhow::Result<Running> {
+    start_with_clock(cfg, Arc::new(SystemClock)).await
+}
+
+/// Resolves when SIGINT or SIGTERM arrives.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+/// Serves until SIGINT/SIGTERM, then shuts down gracefully.
+pub async fn serve_until_signal(cfg: &Config) -> anyhow::Result<()> {
+    let running = start(cfg).await?;
+    tracing::info!(addr = %running.addr, "grantd listening");
+    println!("grantd listening on http://{}", running.addr);
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    running.stop().await
+}

@@ -1,0 +1,127 @@
+-- Entitlement-management objects: catalogs, access packages, assignment policies, catalog
+-- resources with their roles and scopes, resource role scopes of packages, resource requests,
+-- and assignments (filled by assignment requests). Documents in `doc`, typed columns for
+-- filtering, ordering, uniqueness and the delete rules.
+CREATE TABLE catalogs (
+    tenant_id UUID NOT NULL,
+    id UUID NOT NULL,
+    display_name TEXT COLLATE "C" NOT NULL,
+    description TEXT,
+    catalog_type TEXT COLLATE "C" NOT NULL,
+    state TEXT COLLATE "C" NOT NULL,
+    is_externally_visible BOOLEAN NOT NULL,
+    created_date_time TIMESTAMPTZ NOT NULL,
+    modified_date_time TIMESTAMPTZ NOT NULL,
+    doc TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX catalogs_display_name ON catalogs (tenant_id, display_name, id);
+
+CREATE TABLE access_packages (
+    tenant_id UUID NOT NULL,
+    id UUID NOT NULL,
+    catalog_id UUID NOT NULL,
+    display_name TEXT COLLATE "C" NOT NULL,
+    description TEXT,
+    is_hidden BOOLEAN NOT NULL,
+    created_date_time TIMESTAMPTZ NOT NULL,
+    modified_date_time TIMESTAMPTZ NOT NULL,
+    doc TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX access_packages_catalog ON access_packages (tenant_id, catalog_id, id);
+CREATE INDEX access_packages_display_name ON access_packages (tenant_id, display_name, id);
+
+CREATE TABLE assignment_policies (
+    tenant_id UUID NOT NULL,
+    id UUID NOT NULL,
+    access_package_id UUID NOT NULL,
+    catalog_id UUID NOT NULL,
+    display_name TEXT COLLATE "C" NOT NULL,
+    description TEXT,
+    allowed_target_scope TEXT COLLATE "C" NOT NULL,
+    created_date_time TIMESTAMPTZ NOT NULL,
+    modified_date_time TIMESTAMPTZ NOT NULL,
+    doc TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX assignment_policies_package ON assignment_policies (tenant_id, access_package_id, id);
+CREATE INDEX assignment_policies_catalog ON assignment_policies (tenant_id, catalog_id, id);
+
+CREATE TABLE resources (
+    tenant_id UUID NOT NULL,
+    id UUID NOT NULL,
+    catalog_id UUID NOT NULL,
+    origin_id TEXT COLLATE "C" NOT NULL,
+    origin_system TEXT COLLATE "C" NOT NULL,
+    display_name TEXT COLLATE "C" NOT NULL,
+    created_date_time TIMESTAMPTZ NOT NULL,
+    doc TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+CREATE UNIQUE INDEX resources_origin ON resources (tenant_id, catalog_id, origin_system, origin_id);
+
+CREATE TABLE resource_roles (
+    tenant_id UUID NOT NULL,
+    id UUID NOT NULL,
+    catalog_id UUID NOT NULL,
+    resource_id UUID NOT NULL,
+    origin_id TEXT COLLATE "C" NOT NULL,
+    display_name TEXT COLLATE "C" NOT NULL,
+    doc TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX resource_roles_resource ON resource_roles (tenant_id, resource_id, id);
+
+CREATE TABLE resource_scopes (
+    tenant_id UUID NOT NULL,
+    id UUID NOT NULL,
+    catalog_id UUID NOT NULL,
+    resource_id UUID NOT NULL,
+    origin_id TEXT COLLATE "C" NOT NULL,
+    doc TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX resource_scopes_resource ON resource_scopes (tenant_id, resource_id, id);
+
+CREATE TABLE resource_role_scopes (
+    tenant_id UUID NOT NULL,
+    id UUID NOT NULL,
+    access_package_id UUID NOT NULL,
+    catalog_id UUID NOT NULL,
+    resource_id UUID NOT NULL,
+    role_id UUID NOT NULL,
+    created_date_time TIMESTAMPTZ NOT NULL,
+    doc TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX resource_role_scopes_package ON resource_role_scopes (tenant_id, access_package_id, id);
+CREATE INDEX resource_role_scopes_resource ON resource_role_scopes (tenant_id, resource_id);
+
+CREATE TABLE resource_requests (
+    tenant_id UUID NOT NULL,
+    id UUID NOT NULL,
+    catalog_id UUID NOT NULL,
+    request_type TEXT COLLATE "C" NOT NULL,
+    state TEXT COLLATE "C" NOT NULL,
+    created_date_time TIMESTAMPTZ NOT NULL,
+    doc TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX resource_requests_catalog ON resource_requests (tenant_id, catalog_id, id);
+
+CREATE TABLE assignments (
+    tenant_id UUID NOT NULL,
+    id UUID NOT NULL,
+    access_package_id UUID NOT NULL,
+    assignment_policy_id UUID NOT NULL,
+    catalog_id UUID NOT NULL,
+    target_id UUID NOT NULL,
+    state TEXT COLLATE "C" NOT NULL,
+    created_date_time TIMESTAMPTZ NOT NULL,
+    doc TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX assignments_package ON assignments (tenant_id, access_package_id, state);
+CREATE INDEX assignments_policy ON assignments (tenant_id, assignment_policy_id, state);
+CREATE INDEX assignments_target ON assignments (tenant_id, target_id);

@@ -1,0 +1,169 @@
+//! Connections and transactions for the two backends, and the few primitive operations
+//! (execute, fetch text column, fetch count) that every query goes through. A statement is
+//! built once with sea-query and rendered here for SQLite or PostgreSQL.
+use crate::error::StoreError;
+use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+use sea_query_binder::SqlxBinder;
+use sqlx::postgres::{PgPoolOptions, Postgres};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, Sqlite};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+enum Pools {
+    /// SQLite: many readers, one writer (WAL lets readers run beside it; one writer avoids
+    /// SQLITE_BUSY upgrades).
+    Sqlite {
+        read: sqlx::SqlitePool,
+        write: sqlx::SqlitePool,
+    },
+    Postgres(sqlx::PgPool),
+}
+
+/// The store. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pools: Pools,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Store({:?})", self.backend())
+    }
+}
+
+pub(crate) enum Tx {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+/// Runs `$body` with `$q` rendered for the right backend and `$conn` the executor.
+macro_rules! dispatch {
+    ($self:expr, $stmt:expr, |$sql:ident, $vals:ident, $conn:ident| $body:expr) => {
+        match $self {
+            Tx::Sqlite(tx) => {
+                let ($sql, $vals) = $stmt.build_sqlx(SqliteQueryBuilder);
+                let $conn = &mut **tx;
+                $body
+            }
+            Tx::Postgres(tx) => {
+                let ($sql, $vals) = $stmt.build_sqlx(PostgresQueryBuilder);
+                let $conn = &mut **tx;
+                $body
+            }
+        }
+    };
+}
+
+impl Tx {
+    pub(crate) async fn execute<S: SqlxBinder>(&mut self, stmt: &S) -> Result<u64, StoreError> {
+        dispatch!(self, stmt, |sql, vals, conn| {
+            sqlx::query_with(&sql, vals).execute(conn).await.map(|r| r.rows_affected()).map_err(StoreError::from_sqlx)
+        })
+    }
+
+    /// Fetches the first column of every row as text (the `doc` column, or an id as text).
+    pub(crate) async fn fetch_text<S: SqlxBinder>(&mut self, stmt: &S) -> Result<Vec<String>, StoreError> {
+        dispatch!(self, stmt, |sql, vals, conn| {
+            let rows = sqlx::query_with(&sql, vals).fetch_all(conn).await.map_err(StoreError::from_sqlx)?;
+            rows.iter().map(|r| r.try_get::<String, _>(0).map_err(StoreError::from_sqlx)).collect()
+        })
+    }
+
+    /// Fetches the first column of every row as a UUID.
+    pub(crate) async fn fetch_uuids<S: SqlxBinder>(&mut self, stmt: &S) -> Result<Vec<uuid::Uuid>, StoreError> {
+        dispatch!(self, stmt, |sql, vals, conn| {
+            let rows = sqlx::query_with(&sql, vals).fetch_all(conn).await.map_err(StoreError::from_sqlx)?;
+            rows.iter().map(|r| r.try_get::<uuid::Uuid, _>(0).map_err(StoreError::from_sqlx)).collect()
+        })
+    }
+
+    /// Fetches one integer (a COUNT).
+    pub(crate) async fn fetch_i64<S: SqlxBinder>(&mut self, stmt: &S) -> Result<i64, StoreError> {
+        dispatch!(self, stmt, |sql, vals, conn| {
+            let row = sqlx::query_with(&sql, vals).fetch_one(conn).await.map_err(StoreError::from_sqlx)?;
+            row.try_get::<i64, _>(0).map_err(StoreError::from_sqlx)
+        })
+    }
+
+    pub(crate) async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await.map_err(StoreError::from_sqlx),
+            Tx::Postgres(tx) => tx.commit().await.map_err(StoreError::from_sqlx),
+        }
+    }
+}
+
+impl Store {
+    /// Opens the database named by `url` (`sqlite:PATH` or `postgres://...`) and runs the
+    /// embedded migrations of that backend.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        let pools = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool =
+                PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
+            sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+            Pools::Postgres(pool)
+        } else {
+            let opts = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let write = SqlitePoolOptions::new().max_connections(1).connect_with(opts.clone()).await?;
+            sqlx::migrate!("./migrations/sqlite").run(&write).await?;
+            let read = SqlitePoolOptions::new().max_connections(8).connect_with(opts.read_only(true)).await?;
+            Pools::Sqlite { read, write }
+        };
+        Ok(Store { pools })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pools {
+            Pools::Sqlite { .. } => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// A transaction for writing (on SQLite: on the single writer connection).
+    pub(crate) async fn write(&self) -> Result<Tx, StoreError> {
+        Ok(match &self.pools {
+            Pools::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
+            Pools::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// A transaction for reading a consistent snapshot.
+    pub(crate) async fn read(&self) -> Result<Tx, StoreError> {
+        Ok(match &self.pools {
+            Pools::Sqlite { read, .. } => Tx::Sqlite(read.begin().await?),
+            Pools::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// Closes all connections (used on shutdown so SQLite checkpoints its WAL).
+    pub async fn close(&self) {
+        match &self.pools {
+            Pools::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Pools::Postgres(p) => p.close().await,
+        }
+    }
+
+    /// Checks that the database answers (for `/health`).
+    pub async fn ping(&self) -> bool {
+        match &self.pools {
+            Pools::Sqlite { read, .. } => sqlx::query("SELECT 1").execute(read).await.is_ok(),
+            Pools::Postgres(p) => sqlx::query("SELECT 1").execute(p).await.is_ok(),
+        }
+    }
+}

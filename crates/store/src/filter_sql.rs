@@ -1,0 +1,105 @@
+//! Compiles the domain's typed `Filter` into a sea-query condition. Every value is bound as a
+//! parameter; column names come only from the static field catalogs, never from input.
+use grantd_domain::filter::{CmpOp, Col, Filter, TextOp, Value};
+use grantd_domain::TenantId;
+use sea_query::{Alias, Cond, Expr, Func, LikeExpr, Query, SimpleExpr};
+
+pub(crate) fn value(v: &Value) -> sea_query::Value {
+    match v {
+        Value::Null => sea_query::Value::String(None),
+        Value::Bool(b) => sea_query::Value::Bool(Some(*b)),
+        Value::Int(i) => sea_query::Value::BigInt(Some(*i)),
+        Value::Text(s) => sea_query::Value::String(Some(Box::new(s.clone()))),
+        Value::Uuid(u) => sea_query::Value::Uuid(Some(Box::new(*u))),
+        Value::DateTime(d) => sea_query::Value::ChronoDateTimeUtc(Some(Box::new(*d))),
+    }
+}
+
+fn col(c: &Col) -> SimpleExpr {
+    let e = Expr::col(Alias::new(c.column));
+    if c.lower {
+        SimpleExpr::FunctionCall(Func::lower(e))
+    } else {
+        e.into()
+    }
+}
+
+fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// (table, owner column, value column) of each relation usable in `any()`.
+fn relation_table(name: &str) -> Option<(&'static str, &'static str, &'static str)> {
+    match name {
+        "group_members" => Some(("group_members", "group_id", "member_id")),
+        _ => None,
+    }
+}
+
+pub(crate) fn compile(f: &Filter, tenant: TenantId) -> SimpleExpr {
+    match f {
+        Filter::And(parts) => parts.iter().fold(Cond::all(), |c, p| c.add(compile(p, tenant))).into(),
+        Filter::Or(parts) => parts.iter().fold(Cond::any(), |c, p| c.add(compile(p, tenant))).into(),
+        Filter::Not(inner) => Cond::all().not().add(compile(inner, tenant)).into(),
+        Filter::Compare { col: c, op, value: v } => {
+            let left = col(c);
+            if matches!(v, Value::Null) {
+                return match op {
+                    CmpOp::Eq => Expr::expr(left).is_null(),
+                    CmpOp::Ne => Expr::expr(left).is_not_null(),
+                    // Ordering against null is never true in OData.
+                    _ => Expr::val(1).eq(0),
+                };
+            }
+            let right = SimpleExpr::Value(value(v));
+            let e = Expr::expr(left);
+            match op {
+                CmpOp::Eq => e.eq(right),
+                CmpOp::Ne => {
+                    // OData: `x ne 'a'` is true where x is null.
+                    let c2 = Expr::expr(col(c));
+                    Cond::any().add(e.ne(right)).add(c2.is_null()).into()
+                }
+                CmpOp::Gt => e.gt(right),
+                CmpOp::Ge => e.gte(right),
+                CmpOp::Lt => e.lt(right),
+                CmpOp::Le => e.lte(right),
+            }
+        }
+        Filter::In { col: c, values } => {
+            if values.is_empty() {
+                return Expr::val(1).eq(0);
+            }
+            Expr::expr(col(c)).is_in(values.iter().map(|v| SimpleExpr::Value(value(v))))
+        }
+        Filter::Text { col: c, op, value: s } => {
+            let pat = escape_like(&s.to_lowercase());
+            let pat = match op {
+                TextOp::Contains => format!("%{pat}%"),
+                TextOp::StartsWith => format!("{pat}%"),
+                TextOp::EndsWith => format!("%{pat}"),
+            };
+            let lowered = Col { column: c.column, lower: true };
+            Expr::expr(col(&lowered)).like(LikeExpr::new(pat).escape('\\'))
+        }
+        Filter::Related { relation, value: v } => match relation_table(relation) {
+            Some((table, owner, member)) => {
+                let sub = Query::select()
+                    .column(Alias::new(owner))
+                    .from(Alias::new(table))
+                    .and_where(Expr::col(Alias::new("tenant_id")).eq(tenant.as_uuid()))
+                    .and_where(Expr::col(Alias::new(member)).eq(value(v)))
+                    .to_owned();
+                Expr::col(Alias::new("id")).in_subquery(sub)
+            }
+            None => Expr::val(1).eq(0),
+        },
+    }
+}

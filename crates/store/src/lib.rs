@@ -1,0 +1,18 @@
+//! grantd-store: persistence. One `Store` type over SQLite (embedded, default) or PostgreSQL,
+//! chosen from the database URL. SQL is built with sea-query (never concatenated from input)
+//! and rendered for the backend at hand, so each query exists once and the same conformance
+//! tests run on both. Every table is keyed by tenant first; every query filters by tenant.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+mod catalogs;
+mod db;
+mod directory;
+mod error;
+mod filter_sql;
+mod record;
+mod roles;
+
+pub use db::{Backend, Store};
+pub use directory::{DirectoryMember, MembershipChange};
+pub use error::StoreError;
+pub use record::{ListQuery, Page, Record};

@@ -1,0 +1,191 @@
+//! Per-request context and the outermost wire rules: request/client-request ids (echoed in
+//! headers and in every error's innerError), the public base URL (for absolute nextLinks and
+//! @odata.context), path normalisation (`/beta//x` is `/beta/x`), and the guarantee that no
+//! error leaves without Graph's JSON envelope (axum's own 404/405/413/415 texts are replaced).
+use crate::error::GraphError;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct RequestCtx {
+    pub request_id: String,
+    pub client_request_id: String,
+    /// `scheme://host[:port]` as the client addressed us.
+    pub base_url: String,
+    /// The normalised request path (with its version prefix).
+    pub path: String,
+}
+
+tokio::task_local! {
+    static CTX: RequestCtx;
+}
+
+/// The current request's context (a fresh one outside a request, e.g. in unit tests).
+pub fn current() -> RequestCtx {
+    CTX.try_with(|c| c.clone()).unwrap_or_else(|_| {
+        let id = Uuid::new_v4().to_string();
+        RequestCtx {
+            request_id: id.clone(),
+            client_request_id: id,
+            base_url: "http://localhost".into(),
+            path: String::new(),
+        }
+    })
+}
+
+fn base_url(headers: &HeaderMap, public_url: Option<&str>) -> String {
+    if let Some(p) = public_url {
+        return p.trim_end_matches('/').to_string();
+    }
+    let host = headers
+        .get("x-forwarded-host")
+        .or_else(|| headers.get(header::HOST))
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c)))
+        .unwrap_or("localhost");
+    let proto = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .filter(|p| *p == "https" || *p == "http")
+        .unwrap_or("http");
+    format!("{proto}://{host}")
+}
+
+/// Collapses repeated slashes in the path (SDK base URLs ending in `/` produce `/beta//x`) and
+/// drops a trailing slash.
+pub fn normalize_path(uri: &Uri) -> Option<Uri> {
+    let path = uri.path();
+    if !path.contains("//") && (path.len() <= 1 || !path.ends_with('/')) {
+        return None;
+    }
+    let mut out = String::with_capacity(path.len());
+    for ch in path.chars() {
+        if ch == '/' && out.ends_with('/') {
+            continue;
+        }
+        out.push(ch);
+    }
+    if out.len() > 1 && out.ends_with('/') {
+        out.pop();
+    }
+    let pq = match uri.query() {
+        Some(q) => format!("{out}?{q}"),
+        None => out,
+    };
+    let mut parts = uri.clone().into_parts();
+    parts.path_and_query = pq.parse().ok();
+    Uri::from_parts(parts).ok()
+}
+
+#[derive(Clone)]
+pub struct CtxConfig {
+    pub public_url: Option<String>,
+}
+
+/// The outermost middleware. Runs the rest of the stack inside the request's context.
+pub async fn request_context(cfg: axum::extract::State<CtxConfig>, mut req: Request, next: Next) -> Response {
+    if let Some(u) = normalize_path(req.uri()) {
+        *req.uri_mut() = u;
+    }
+    let request_id = Uuid::new_v4().to_string();
+    let client_request_id = req
+        .headers()
+        .get("client-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.chars().all(|c| c.is_ascii_graphic()))
+        .map(str::to_string)
+        .unwrap_or_else(|| request_id.clone());
+    let ctx = RequestCtx {
+        request_id: request_id.clone(),
+        client_request_id: client_request_id.clone(),
+        base_url: base_url(req.headers(), cfg.public_url.as_deref()),
+        path: req.uri().path().to_string(),
+    };
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let started = std::time::Instant::now();
+    let mut resp = CTX
+        .scope(ctx, async move {
+            let resp = next.run(req).await;
+            ensure_graph_error(resp)
+        })
+        .await;
+    tracing::info!(
+        target: "grantd::http",
+        %method, %path, status = resp.status().as_u16(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        request_id = %request_id,
+        "request"
+    );
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        h.insert("request-id", v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&client_request_id) {
+        h.insert("client-request-id", v);
+    }
+    resp
+}
+
+/// Replaces any error response that is not already Graph JSON (framework rejections, limits).
+fn ensure_graph_error(resp: Response) -> Response {
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json {
+        return resp;
+    }
+    let err = match status {
+        StatusCode::NOT_FOUND => GraphError::no_route(),
+        StatusCode::METHOD_NOT_ALLOWED => GraphError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Request_BadRequest",
+            "The HTTP method is not allowed for the requested resource.",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => GraphError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "RequestEntityTooLarge",
+            "The request body is larger than the server accepts.",
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => GraphError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UnsupportedMediaType",
+            "The request body must be JSON (Content-Type: application/json).",
+        ),
+        StatusCode::REQUEST_TIMEOUT => {
+            GraphError::new(StatusCode::REQUEST_TIMEOUT, "RequestTimeout", "The request took too long.")
+        }
+        s if s.is_server_error() => GraphError::internal(),
+        s => GraphError::new(s, "BadRequest", "The request could not be processed."),
+    };
+    let mut out = err.into_response();
+    // Keep headers such as Allow or Retry-After that the original carried.
+    for name in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(v) = resp.headers().get(&name) {
+            out.headers_mut().insert(name, v.clone());
+        }
+    }
+    drop(resp);
+    out
+}
+
+/// Fallback for unknown routes.
+pub async fn not_found() -> Response {
+    GraphError::no_route().into_response()
+}
+
+pub fn empty(status: StatusCode) -> Response {
+    let mut r = Response::new(Body::empty());
+    *r.status_mut() = status;
+    r
+}

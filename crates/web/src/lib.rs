@@ -1,0 +1,82 @@
+//! grantd-web: the Graph HTTP surface. One module per entity set with its own router, served
+//! under `/v1.0` and `/beta` with each version's names; authentication; the Graph error
+//! envelope; OData query binding. Handlers parse input into domain values at the edge and call
+//! one store or service operation; nothing outbound happens on the request path.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod auth;
+pub mod ctx;
+pub mod directory;
+pub mod error;
+pub mod json;
+pub mod query;
+pub mod rbac;
+pub mod wire;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{middleware, Extension, Router};
+use grantd_domain::Clock;
+use grantd_store::Store;
+use json::ApiVersion;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use auth::Authenticator;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub auth: Arc<Authenticator>,
+    pub clock: Arc<dyn Clock>,
+}
+
+#[derive(Debug, Clone)]
+pub struct WebOptions {
+    /// Overrides the base URL used in nextLinks and contexts (behind a proxy).
+    pub public_url: Option<String>,
+    pub body_limit: usize,
+    pub request_timeout: Duration,
+}
+
+impl Default for WebOptions {
+    fn default() -> Self {
+        Self { public_url: None, body_limit: 1024 * 1024, request_timeout: Duration::from_secs(30) }
+    }
+}
+
+fn api(state: &AppState, version: ApiVersion) -> Router<AppState> {
+    Router::new()
+        .merge(directory::users::router())
+        .merge(directory::groups::router())
+        .merge(rbac::router())
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(Extension(version))
+}
+
+async fn health(State(state): State<AppState>) -> Response {
+    if state.store.ping().await {
+        json::plain(StatusCode::OK, &serde_json::json!({"status": "ok"}))
+    } else {
+        error::GraphError::new(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", "The database does not answer.")
+            .into_response()
+    }
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState, opts: WebOptions) -> Router {
+    let inner = Router::new()
+        .nest("/v1.0", api(&state, ApiVersion::V1))
+        .nest("/beta", api(&state, ApiVersion::Beta))
+        .route("/health", get(health))
+        .fallback(ctx::not_found)
+        .layer(DefaultBodyLimit::max(opts.body_limit))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, opts.request_timeout))
+        .with_state(state);
+    // The context middleware wraps routing itself, so path normalisation happens first.
+    Router::new()
+        .fallback_service(inner)
+        .layer(middleware::from_fn_with_state(ctx::CtxConfig { public_url: opts.public_url }, ctx::request_context))
+}
