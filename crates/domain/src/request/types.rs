@@ -84,8 +84,8 @@ impl RequestState {
     }
 }
 
-/// The finer status (a free string in both versions' metadata). Graph's documented values are
-/// PascalCase; the same spelling is used on both versions.
+// The finer status (a free string in both versions' metadata). Graph's documented values are
+// PascalCase; the same spelling is used on both versions.
 vocabulary!(RequestStatus {
     Accepted => "Accepted", "Accepted";
     WaitingForCallback => "WaitingForCallback", "WaitingForCallback";
