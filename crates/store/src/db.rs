@@ -85,6 +85,27 @@ impl Tx {
         })
     }
 
+    /// Fetches job rows: tenant_id, id, kind, subject_id, payload, run_at, attempts.
+    pub(crate) async fn fetch_jobs<S: SqlxBinder>(&mut self, stmt: &S) -> Result<Vec<crate::jobs::Job>, StoreError> {
+        dispatch!(self, stmt, |sql, vals, conn| {
+            let rows = sqlx::query_with(&sql, vals).fetch_all(conn).await.map_err(StoreError::from_sqlx)?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                let payload: String = r.try_get(4).map_err(StoreError::from_sqlx)?;
+                out.push(crate::jobs::Job {
+                    tenant: grantd_domain::TenantId(r.try_get(0).map_err(StoreError::from_sqlx)?),
+                    id: r.try_get(1).map_err(StoreError::from_sqlx)?,
+                    kind: r.try_get(2).map_err(StoreError::from_sqlx)?,
+                    subject: r.try_get(3).map_err(StoreError::from_sqlx)?,
+                    payload: serde_json::from_str(&payload)?,
+                    run_at: r.try_get(5).map_err(StoreError::from_sqlx)?,
+                    attempts: r.try_get(6).map_err(StoreError::from_sqlx)?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
     /// Fetches one integer (a COUNT).
     pub(crate) async fn fetch_i64<S: SqlxBinder>(&mut self, stmt: &S) -> Result<i64, StoreError> {
         dispatch!(self, stmt, |sql, vals, conn| {

@@ -9,10 +9,12 @@ mod db;
 mod directory;
 mod error;
 mod filter_sql;
+mod jobs;
 mod record;
 mod roles;
 
 pub use db::{Backend, Store};
 pub use directory::{DirectoryMember, MembershipChange};
 pub use error::StoreError;
+pub use jobs::{Job, NewJob};
 pub use record::{ListQuery, Page, Record};
