@@ -1,1 +1,9 @@
-//! placeholder
+//! grantd-service: the asynchronous use cases (submit, cancel, approve, deliver, ...) over the
+//! store, and the job runner that executes background work. Ports (traits) for outbound systems
+//! live here; the web layer calls use cases, never the store's write paths directly for
+//! workflow objects.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod runner;
+
+pub use runner::{JobError, JobHandler, Runner, RunnerConfig};

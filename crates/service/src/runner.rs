@@ -1,0 +1,132 @@
+//! The job runner: claims due jobs from the store with a lease, dispatches each to the handler
+//! registered for its kind, deletes it on success, and retries with exponential backoff (parking
+//! it as dead after `max_attempts`). Handlers must be idempotent: a job whose runner died runs
+//! again when its lease ends. Any number of runners (in one process or many) can share a queue.
+use async_trait::async_trait;
+use chrono::Duration;
+use grantd_domain::Clock;
+use grantd_store::{Job, Store};
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::{watch, Notify};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JobError {
+    /// Try again later (a target system was unreachable, a conflict, ...).
+    #[error("retryable: {0}")]
+    Retry(String),
+    /// Retrying cannot help (the job names something that no longer exists, ...).
+    #[error("fatal: {0}")]
+    Fatal(String),
+}
+
+#[async_trait]
+pub trait JobHandler: Send + Sync {
+    fn kind(&self) -> &'static str;
+    async fn run(&self, job: &Job) -> Result<(), JobError>;
+}
+
+#[derive(Debug, Clone)]
+pub struct RunnerConfig {
+    pub worker_id: String,
+    pub lease: Duration,
+    pub max_attempts: i64,
+    /// Longest sleep between polls when nothing is due (new jobs also wake the runner).
+    pub idle_poll: std::time::Duration,
+}
+
+impl Default for RunnerConfig {
+    fn default() -> Self {
+        Self {
+            worker_id: format!("grantd-{}", uuid::Uuid::new_v4()),
+            lease: Duration::seconds(60),
+            max_attempts: 10,
+            idle_poll: std::time::Duration::from_secs(1),
+        }
+    }
+}
+
+pub struct Runner {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    handlers: HashMap<&'static str, Arc<dyn JobHandler>>,
+    cfg: RunnerConfig,
+    wake: Arc<Notify>,
+}
+
+/// Delay before attempt `n + 1` after `n` failures: 2^n seconds, at most one hour.
+pub fn backoff(attempts: i64) -> Duration {
+    Duration::seconds(1i64 << attempts.clamp(0, 12)).min(Duration::hours(1))
+}
+
+impl Runner {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, cfg: RunnerConfig, wake: Arc<Notify>) -> Self {
+        Self { store, clock, handlers: HashMap::new(), cfg, wake }
+    }
+
+    pub fn register(mut self, h: Arc<dyn JobHandler>) -> Self {
+        self.handlers.insert(h.kind(), h);
+        self
+    }
+
+    /// Claims and runs one due job. Returns whether there was one.
+    pub async fn run_once(&self) -> Result<bool, grantd_store::StoreError> {
+        let now = self.clock.now();
+        let Some(job) = self.store.claim_job(&self.cfg.worker_id, now, self.cfg.lease).await? else {
+            return Ok(false);
+        };
+        let result = match self.handlers.get(job.kind.as_str()) {
+            Some(h) => h.run(&job).await,
+            None => Err(JobError::Fatal(format!("no handler for job kind '{}'", job.kind))),
+        };
+        match result {
+            Ok(()) => self.store.finish_job(job.tenant, job.id).await?,
+            Err(JobError::Retry(e)) if job.attempts < self.cfg.max_attempts => {
+                tracing::warn!(kind = %job.kind, job = %job.id, attempts = job.attempts, error = %e, "job failed; will retry");
+                let at = self.clock.now() + backoff(job.attempts);
+                self.store.fail_job(job.tenant, job.id, &e, Some(at)).await?;
+            }
+            Err(e) => {
+                tracing::error!(kind = %job.kind, job = %job.id, attempts = job.attempts, error = %e, "job parked as dead");
+                self.store.fail_job(job.tenant, job.id, &e.to_string(), None).await?;
+            }
+        }
+        Ok(true)
+    }
+
+    /// Runs until `shutdown` turns true. Drains due jobs, then sleeps until woken, the next job
+    /// is due, or `idle_poll` passes.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            match self.run_once().await {
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "job runner could not reach the store"),
+            }
+            let sleep = match self.store.next_job_due().await {
+                Ok(Some(at)) => (at - self.clock.now()).to_std().unwrap_or_default().min(self.cfg.idle_poll),
+                _ => self.cfg.idle_poll,
+            };
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(sleep) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        assert_eq!(backoff(0), Duration::seconds(1));
+        assert_eq!(backoff(3), Duration::seconds(8));
+        assert_eq!(backoff(40), Duration::hours(1));
+    }
+}
