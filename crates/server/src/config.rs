@@ -21,6 +21,8 @@ pub struct Config {
     pub request_timeout_secs: u64,
     /// `text` or `json`.
     pub log_format: String,
+    /// Background job runners in this process.
+    pub job_workers: usize,
     pub auth: AuthConfig,
 }
 
@@ -49,6 +51,7 @@ impl Default for Config {
             body_limit_bytes: 1024 * 1024,
             request_timeout_secs: 30,
             log_format: "text".into(),
+            job_workers: 2,
             auth: AuthConfig {
                 mode: "dev".into(),
                 audiences: Vec::new(),

@@ -25,6 +25,8 @@ pub struct Running {
     pub store: Store,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    stop_runners: tokio::sync::watch::Sender<bool>,
+    runners: Vec<JoinHandle<()>>,
 }
 
 impl Running {
@@ -34,14 +36,22 @@ impl Running {
             let _ = tx.send(());
         }
         (&mut self.task).await??;
-        self.store.close().await;
+        self.stop_runners_and_close().await;
         Ok(())
     }
 
-    /// Waits until the server ends (after a signal, via `serve_until_signal`).
-    pub async fn wait(self) -> anyhow::Result<()> {
-        self.task.await??;
+    async fn stop_runners_and_close(&mut self) {
+        let _ = self.stop_runners.send(true);
+        for r in self.runners.drain(..) {
+            let _ = r.await;
+        }
         self.store.close().await;
+    }
+
+    /// Waits until the server ends (after a signal, via `serve_until_signal`).
+    pub async fn wait(mut self) -> anyhow::Result<()> {
+        (&mut self.task).await??;
+        self.stop_runners_and_close().await;
         Ok(())
     }
 }
@@ -72,7 +82,7 @@ pub async fn open_store(cfg: &Config) -> anyhow::Result<Store> {
 pub async fn start_with_clock(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
     let store = open_store(cfg).await?;
     let auth = Arc::new(build_auth(cfg).await?);
-    let state = AppState { store: store.clone(), auth, clock };
+    let state = AppState { store: store.clone(), auth, clock: clock.clone() };
     let opts = WebOptions {
         public_url: (!cfg.public_url.is_empty()).then(|| cfg.public_url.clone()),
         body_limit: cfg.body_limit_bytes,
@@ -82,6 +92,18 @@ pub async fn start_with_clock(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Re
     let listener =
         tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("binding {}", cfg.listen))?;
     let addr = listener.local_addr()?;
+    let (stop_runners, stop_rx) = tokio::sync::watch::channel(false);
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let mut runners = Vec::new();
+    for _ in 0..cfg.job_workers {
+        let runner = grantd_service::Runner::new(
+            store.clone(),
+            clock.clone(),
+            grantd_service::RunnerConfig::default(),
+            wake.clone(),
+        );
+        runners.push(tokio::spawn(runner.run(stop_rx.clone())));
+    }
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -90,7 +112,7 @@ pub async fn start_with_clock(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Re
             })
             .await
     });
-    Ok(Running { addr, store, shutdown: Some(tx), task })
+    Ok(Running { addr, store, shutdown: Some(tx), task, stop_runners, runners })
 }
 
 pub async fn start(cfg: &Config) -> anyhow::Result<Running> {
