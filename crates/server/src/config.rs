@@ -63,10 +63,14 @@ impl Default for Config {
     }
 }
 
+/// `GRANTD_*` variables that are not configuration keys: the config file path, the log filter,
+/// and the test and CI switches.
+const NOT_CONFIG: &[&str] = &["CONFIG", "LOG", "TEST_DATABASE_URL", "SKIP_SDK_TESTS", "CI_PG_URL", "SDK_VENV"];
+
 impl Config {
     /// Loads defaults <- `file` (if given, must exist) <- environment.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
-        Self::load_from(file, Env::prefixed("GRANTD_").ignore(&["CONFIG"]).split("__"))
+        Self::load_from(file, Env::prefixed("GRANTD_").ignore(NOT_CONFIG).split("__"))
     }
 
     pub fn load_from(file: Option<&Path>, env: Env) -> anyhow::Result<Config> {
@@ -134,6 +138,8 @@ mod tests {
             Ok(())
         });
         figment::Jail::expect_with(|jail| {
+            jail.set_env("GRANTD_LOG", "debug");
+            assert!(Config::load(None).is_ok(), "GRANTD_LOG is the log filter, not a key");
             jail.set_env("GRANTD_AUTH__MOOD", "dev");
             assert!(Config::load(None).is_err());
             Ok(())
