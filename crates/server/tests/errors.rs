@@ -318,6 +318,29 @@ async fn extreme_paging_values_are_not_500s() {
 }
 
 #[tokio::test]
+async fn null_literals_in_filters_are_not_500s() {
+    let s = TestServer::start().await;
+    let t = s.admin();
+    for q in [
+        "/v1.0/users?$filter=id in (null)",
+        "/v1.0/users?$filter=id in ('5e3ba5e5-0000-4000-8000-000000010008', null)",
+        "/v1.0/users?$filter=mail eq null",
+        "/v1.0/users?$filter=id ne null",
+        "/v1.0/users?$filter=createdDateTime gt null",
+        "/v1.0/groups?$filter=members/any(m:m/id eq null)",
+        "/v1.0/roleManagement/entitlementManagement/roleAssignments?$filter=principalId eq null",
+    ] {
+        let r = s.get(q, &t).await;
+        assert!(r.status.as_u16() < 500, "{q}: {}", r.text);
+        if r.status != 200 {
+            assert_eq!(r.status, 400, "{q}: {}", r.text);
+            r.error_code();
+        }
+    }
+    s.stop().await;
+}
+
+#[tokio::test]
 async fn lenient_urls_are_understood() {
     let s = TestServer::start().await;
     let t = s.admin();
