@@ -15,6 +15,15 @@ pub(crate) fn value(v: &Value) -> sea_query::Value {
     }
 }
 
+/// A value as an SQL operand. A null is the untyped `NULL` keyword: a bound null parameter
+/// carries a type (text), which PostgreSQL refuses to put in or compare with a UUID column.
+pub(crate) fn operand(v: &Value) -> SimpleExpr {
+    match v {
+        Value::Null => SimpleExpr::Keyword(sea_query::Keyword::Null),
+        v => SimpleExpr::Value(value(v)),
+    }
+}
+
 fn col(c: &Col) -> SimpleExpr {
     let e = Expr::col(Alias::new(c.column));
     if c.lower {
@@ -77,7 +86,7 @@ pub(crate) fn compile(f: &Filter, tenant: TenantId) -> SimpleExpr {
             if values.is_empty() {
                 return Expr::val(1).eq(0);
             }
-            Expr::expr(col(c)).is_in(values.iter().map(|v| SimpleExpr::Value(value(v))))
+            Expr::expr(col(c)).is_in(values.iter().map(operand))
         }
         Filter::Text { col: c, op, value: s } => {
             let pat = escape_like(&s.to_lowercase());
@@ -95,7 +104,7 @@ pub(crate) fn compile(f: &Filter, tenant: TenantId) -> SimpleExpr {
                     .column(Alias::new(owner))
                     .from(Alias::new(table))
                     .and_where(Expr::col(Alias::new("tenant_id")).eq(tenant.as_uuid()))
-                    .and_where(Expr::col(Alias::new(member)).eq(value(v)))
+                    .and_where(Expr::col(Alias::new(member)).eq(operand(v)))
                     .to_owned();
                 Expr::col(Alias::new("id")).in_subquery(sub)
             }

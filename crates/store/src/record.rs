@@ -4,7 +4,7 @@
 //! same at row one million as at row one.
 use crate::db::Tx;
 use crate::error::StoreError;
-use crate::filter_sql::{compile, value};
+use crate::filter_sql::{compile, operand, value};
 use grantd_domain::filter::{Filter, Order, Value};
 use grantd_domain::TenantId;
 use sea_query::{Alias, Cond, Expr, Order as SqlOrder, Query, SimpleExpr};
@@ -52,7 +52,7 @@ pub(crate) async fn insert<R: Record>(tx: &mut Tx, tenant: TenantId, r: &R) -> R
     let mut vals: Vec<SimpleExpr> = vec![tenant.as_uuid().into(), r.record_id().into()];
     for (n, v) in &cols {
         names.push(Alias::new(*n));
-        vals.push(SimpleExpr::Value(value(v)));
+        vals.push(operand(v));
     }
     names.push(Alias::new("doc"));
     vals.push(serde_json::to_string(r)?.into());
@@ -65,7 +65,7 @@ pub(crate) async fn update<R: Record>(tx: &mut Tx, tenant: TenantId, r: &R) -> R
     let mut stmt = Query::update();
     stmt.table(Alias::new(R::TABLE));
     for (n, v) in r.columns() {
-        stmt.value(Alias::new(n), SimpleExpr::Value(value(&v)));
+        stmt.value(Alias::new(n), operand(&v));
     }
     stmt.value(Alias::new("doc"), serde_json::to_string(r)?)
         .and_where(c("tenant_id").eq(tenant.as_uuid()))

@@ -1,13 +1,18 @@
 //! Per-request context and the outermost wire rules: request/client-request ids (echoed in
 //! headers and in every error's innerError), the public base URL (for absolute nextLinks and
 //! @odata.context), path normalisation (`/beta//x` is `/beta/x`), and the guarantee that no
-//! error leaves without Graph's JSON envelope (axum's own 404/405/413/415 texts are replaced).
+//! error leaves without Graph's JSON envelope (axum's own 404/405/413/415 texts are replaced, and
+//! a panic in a handler becomes a logged 500 envelope instead of a dropped connection).
 use crate::error::GraphError;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use uuid::Uuid;
 
 #[derive(Debug, Clone)]
@@ -110,7 +115,14 @@ pub async fn request_context(cfg: axum::extract::State<CtxConfig>, mut req: Requ
     let started = std::time::Instant::now();
     let mut resp = CTX
         .scope(ctx, async move {
-            let resp = next.run(req).await;
+            if has_nul(req.uri()) {
+                return GraphError::bad_request("BadRequest", "The request URI contains a NUL character.")
+                    .into_response();
+            }
+            let resp = match (CatchPanic { inner: Box::pin(next.run(req)) }).await {
+                Ok(resp) => resp,
+                Err(()) => GraphError::internal().into_response(),
+            };
             ensure_graph_error(resp)
         })
         .await;
@@ -131,6 +143,40 @@ pub async fn request_context(cfg: axum::extract::State<CtxConfig>, mut req: Requ
     resp
 }
 
+/// A percent-encoded NUL (`%00`) anywhere in the path or query: no identifier, name or filter
+/// literal may hold one (PostgreSQL text cannot store it), so the request is refused up front.
+fn has_nul(uri: &Uri) -> bool {
+    let nul = |s: &str| s.as_bytes().windows(3).any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0');
+    nul(uri.path()) || uri.query().is_some_and(nul)
+}
+
+/// Turns a panic while polling the handler into `Err(())`, so the client gets a 500 envelope
+/// (a panic is a bug, and is logged as one) rather than a connection closed mid-request.
+struct CatchPanic<F> {
+    inner: Pin<Box<F>>,
+}
+
+impl<F: Future<Output = Response>> Future for CatchPanic<F> {
+    type Output = Result<Response, ()>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.inner.as_mut();
+        match catch_unwind(AssertUnwindSafe(move || inner.poll(cx))) {
+            Ok(Poll::Ready(resp)) => Poll::Ready(Ok(resp)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                tracing::error!(panic = %what, "a request handler panicked");
+                Poll::Ready(Err(()))
+            }
+        }
+    }
+}
+
 /// Replaces any error response that is not already Graph JSON (framework rejections, limits).
 fn ensure_graph_error(resp: Response) -> Response {
     let status = resp.status();
@@ -149,7 +195,7 @@ fn ensure_graph_error(resp: Response) -> Response {
         StatusCode::NOT_FOUND => GraphError::no_route(),
         StatusCode::METHOD_NOT_ALLOWED => GraphError::new(
             StatusCode::METHOD_NOT_ALLOWED,
-            "Request_BadRequest",
+            "MethodNotAllowed",
             "The HTTP method is not allowed for the requested resource.",
         ),
         StatusCode::PAYLOAD_TOO_LARGE => GraphError::new(
@@ -188,4 +234,45 @@ pub fn empty(status: StatusCode) -> Response {
     let mut r = Response::new(Body::empty());
     *r.status_mut() = status;
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::routing::get;
+    use axum::Router;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    async fn boom() -> &'static str {
+        panic!("handler bug")
+    }
+
+    fn app() -> Router {
+        Router::new()
+            .route("/boom", get(boom))
+            .route("/ok", get(|| async { "fine" }))
+            .layer(axum::middleware::from_fn_with_state(CtxConfig { public_url: None }, request_context))
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_is_a_500_envelope_and_the_service_lives_on() {
+        let resp = app().oneshot(Request::get("/boom").body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(resp.headers().contains_key("request-id"));
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["error"]["code"], "UnknownError");
+        assert!(!String::from_utf8_lossy(&body).contains("handler bug"));
+        let resp = app().oneshot(Request::get("/ok").body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn nul_in_path_or_query_is_refused_before_routing() {
+        for uri in ["/ok%00", "/ok?x=%00", "/ok?$filter=a%00b"] {
+            let resp = app().oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
+            assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{uri}");
+        }
+    }
 }

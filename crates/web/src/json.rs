@@ -43,8 +43,40 @@ pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, GraphError> {
     bind_value(value)
 }
 
+/// The path of the first string (value or key) holding a NUL character: no stored text may
+/// carry one (PostgreSQL refuses it), so it is a 400 at the edge rather than a 500 in the store.
+fn find_nul(v: &Value, path: &mut Vec<String>) -> bool {
+    match v {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().enumerate().any(|(i, item)| {
+            path.push(format!("[{i}]"));
+            let found = find_nul(item, path);
+            if !found {
+                path.pop();
+            }
+            found
+        }),
+        Value::Object(m) => m.iter().any(|(k, item)| {
+            path.push(k.clone());
+            let found = k.contains('\0') || find_nul(item, path);
+            if !found {
+                path.pop();
+            }
+            found
+        }),
+        _ => false,
+    }
+}
+
 /// Binds an already-parsed JSON value to `T`, naming the offending property on failure.
 pub fn bind_value<T: DeserializeOwned>(value: Value) -> Result<T, GraphError> {
+    let mut path = Vec::new();
+    if find_nul(&value, &mut path) {
+        let name = path.join(".").replace(".[", "[");
+        return Err(GraphError::invalid_model(format!(
+            "The model is invalid. Property '{name}' contains a NUL character."
+        )));
+    }
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();

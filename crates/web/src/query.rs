@@ -268,6 +268,33 @@ fn decode_skiptoken(token: &str) -> GraphResult<Vec<Value>> {
     serde_json::from_slice(&bytes).map_err(|_| bad())
 }
 
+/// A `$skiptoken` is client input: its values must be one per order key (then the id), each of
+/// the key's type, so a forged token is a 400 and never a type error in the database.
+fn check_cursor(catalog: &FieldCatalog, order: &[Order], cursor: &[Value]) -> GraphResult<()> {
+    let bad = || GraphError::bad_request("BadRequest", "The $skiptoken is invalid.");
+    if cursor.len() != order.len() + 1 {
+        return Err(bad());
+    }
+    let kinds = order
+        .iter()
+        .map(|o| catalog.fields.iter().find(|f| f.column == o.column).map(|f| f.kind))
+        .chain(std::iter::once(Some(FieldKind::Uuid)));
+    for (kind, v) in kinds.zip(cursor) {
+        let fits = matches!(
+            (kind, v),
+            (Some(FieldKind::Text | FieldKind::Enum(_)), Value::Text(_))
+                | (Some(FieldKind::Uuid), Value::Uuid(_))
+                | (Some(FieldKind::DateTime), Value::DateTime(_))
+                | (Some(FieldKind::Bool), Value::Bool(_))
+                | (Some(FieldKind::Int), Value::Int(_))
+        );
+        if !fits {
+            return Err(bad());
+        }
+    }
+    Ok(())
+}
+
 fn encode_skiptoken(cursor: &[Value]) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(cursor).unwrap_or_default())
 }
@@ -286,9 +313,7 @@ impl OData {
             None => None,
         };
         if let Some(a) = &after {
-            if a.len() != order.len() + 1 {
-                return Err(GraphError::bad_request("BadRequest", "The $skiptoken is invalid."));
-            }
+            check_cursor(catalog, &order, a)?;
         }
         Ok(ListQuery {
             filter,
@@ -297,7 +322,8 @@ impl OData {
             limit,
             after,
             count: self.opts.count.unwrap_or(false),
-            skip: self.opts.skip,
+            // The database counts rows in a signed 64-bit integer; past that a page is empty anyway.
+            skip: self.opts.skip.map(|s| s.min(i64::MAX as u64)),
         })
     }
 

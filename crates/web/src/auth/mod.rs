@@ -38,8 +38,13 @@ pub struct Claims {
     pub oid: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub: Option<String>,
+    /// Delegated scopes (Microsoft: `scp`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scp: Option<String>,
+    /// Delegated scopes under the standard OAuth name (Keycloak and most other issuers), read
+    /// when `scp` is absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -115,8 +120,12 @@ impl Authenticator {
                 let kid = header.kid.clone().ok_or_else(|| {
                     GraphError::unauthenticated("Access token validation failure. The token has no key id.")
                 })?;
+                let issuers = v.issuers_for(token);
+                if issuers.is_empty() {
+                    return Err(token_error(&ErrorKind::InvalidIssuer));
+                }
                 let key = v.key(&kid, header.alg).await?;
-                (key, header.alg, v.issuers_for(token))
+                (key, header.alg, issuers)
             }
         };
         let mut validation = Validation::new(alg);
@@ -142,20 +151,38 @@ pub fn issue_dev_token(key: &[u8], claims: &Claims) -> Result<String, jsonwebtok
 }
 
 /// Turns verified claims into the domain's caller (without EM roles yet).
+///
+/// A token is app-only when `idtyp` says `app`, or when it has no delegated scopes at all
+/// (Microsoft's app-only tokens never carry `scp`): a token without scopes cannot pass for a
+/// user, whatever `oid` it carries. A user is `oid`, or a GUID `sub` when the issuer has no `oid`.
 pub fn caller_from_claims(c: &Claims) -> Result<Caller, GraphError> {
     let bad = |what: &str| {
         GraphError::unauthenticated(format!("Access token validation failure. Claim '{what}' is missing or invalid."))
     };
     let tenant = TenantId(parse_guid(&c.tid).ok_or_else(|| bad("tid"))?);
-    let is_app = c.idtyp.as_deref() == Some("app") || (c.scp.is_none() && !c.roles.is_empty());
+    let scp = c.scp.as_deref().or(c.scope.as_deref());
+    let is_app = match c.idtyp.as_deref() {
+        Some(t) if t.eq_ignore_ascii_case("app") => true,
+        Some(t) if t.eq_ignore_ascii_case("user") => false,
+        _ => scp.is_none(),
+    };
     let principal = if is_app {
-        let app_id = c.appid.clone().or_else(|| c.azp.clone()).or_else(|| c.sub.clone()).ok_or_else(|| bad("appid"))?;
+        let app_id = c
+            .appid
+            .clone()
+            .or_else(|| c.azp.clone())
+            .or_else(|| c.sub.clone())
+            .filter(|a| !a.is_empty())
+            .ok_or_else(|| bad("appid"))?;
         Principal::App { app_id }
     } else {
-        let oid = c.oid.as_deref().and_then(parse_guid).ok_or_else(|| bad("oid"))?;
-        Principal::User { id: ObjectId(oid) }
+        let oid = match &c.oid {
+            Some(o) => parse_guid(o),
+            None => c.sub.as_deref().and_then(parse_guid),
+        };
+        Principal::User { id: ObjectId(oid.ok_or_else(|| bad("oid"))?) }
     };
-    let scopes = c.scp.as_deref().unwrap_or("").split_whitespace().map(str::to_string).collect();
+    let scopes = if is_app { Vec::new() } else { scp.unwrap_or("").split_whitespace().map(str::to_string).collect() };
     let directory_roles =
         c.wids.iter().filter_map(|w| parse_guid(w)).filter_map(DirectoryRole::from_template_id).collect();
     Ok(Caller {
@@ -168,28 +195,52 @@ pub fn caller_from_claims(c: &Claims) -> Result<Caller, GraphError> {
     })
 }
 
-fn bearer(req: &Request) -> Option<&str> {
-    let v = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?.trim();
-    let (scheme, token) = v.split_once(' ')?;
+/// The bearer token of the request, or the 401 to answer.
+fn bearer(req: &Request) -> Result<&str, GraphError> {
+    let Some(v) = req.headers().get(header::AUTHORIZATION) else {
+        return Err(GraphError::unauthenticated("Access token is empty."));
+    };
+    let v = v.to_str().map_err(|_| GraphError::unauthenticated("Access token is malformed."))?.trim();
+    let (scheme, token) = v.split_once(' ').unwrap_or((v, ""));
     if !scheme.eq_ignore_ascii_case("bearer") {
-        return None;
+        return Err(GraphError::unauthenticated(
+            "The authorization scheme is not supported; send a Bearer access token.",
+        ));
     }
     let t = token.trim();
-    (!t.is_empty()).then_some(t)
+    if t.is_empty() {
+        return Err(GraphError::unauthenticated("Access token is empty."));
+    }
+    Ok(t)
+}
+
+/// Adds RFC 6750's `error="invalid_token"` to the challenge when a token was presented. The
+/// challenge never carries `claims=` (that would make Graph SDKs retry for a CAE challenge).
+fn rejected(e: GraphError, token_sent: bool) -> Response {
+    let mut resp = e.into_response();
+    if token_sent {
+        resp.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Bearer realm=\"grantd\", error=\"invalid_token\""),
+        );
+    }
+    resp
 }
 
 /// Middleware on every Graph route: authenticates and puts the `Caller` in the extensions.
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let Some(token) = bearer(&req) else {
-        return GraphError::unauthenticated("Access token is empty.").into_response();
+    let sent = req.headers().contains_key(header::AUTHORIZATION);
+    let token = match bearer(&req) {
+        Ok(t) => t,
+        Err(e) => return rejected(e, sent),
     };
     let claims = match state.auth.verify(token).await {
         Ok(c) => c,
-        Err(e) => return e.into_response(),
+        Err(e) => return rejected(e, true),
     };
     let mut caller = match caller_from_claims(&claims) {
         Ok(c) => c,
-        Err(e) => return e.into_response(),
+        Err(e) => return rejected(e, true),
     };
     // EM roles held directly, through groups, or (for apps) by the app's service principal id.
     let mut principals = Vec::new();
