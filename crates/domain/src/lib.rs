@@ -10,6 +10,7 @@ pub mod error;
 pub mod fields;
 pub mod filter;
 pub mod ids;
+pub mod resource;
 pub mod roles;
 
 pub use clock::{Clock, SystemClock};
