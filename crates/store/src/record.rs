@@ -46,13 +46,22 @@ fn c(name: &str) -> Expr {
     Expr::col(Alias::new(name))
 }
 
+/// A column value to write. NULL is written as the keyword, not as a bound parameter: a bound
+/// NULL carries a type (text), which PostgreSQL refuses for UUID and timestamp columns.
+fn write_value(v: &Value) -> SimpleExpr {
+    match v {
+        Value::Null => SimpleExpr::Keyword(sea_query::Keyword::Null),
+        v => SimpleExpr::Value(value(v)),
+    }
+}
+
 pub(crate) async fn insert<R: Record>(tx: &mut Tx, tenant: TenantId, r: &R) -> Result<(), StoreError> {
     let cols = r.columns();
     let mut names = vec![Alias::new("tenant_id"), Alias::new("id")];
     let mut vals: Vec<SimpleExpr> = vec![tenant.as_uuid().into(), r.record_id().into()];
     for (n, v) in &cols {
         names.push(Alias::new(*n));
-        vals.push(SimpleExpr::Value(value(v)));
+        vals.push(write_value(v));
     }
     names.push(Alias::new("doc"));
     vals.push(serde_json::to_string(r)?.into());
@@ -65,7 +74,7 @@ pub(crate) async fn update<R: Record>(tx: &mut Tx, tenant: TenantId, r: &R) -> R
     let mut stmt = Query::update();
     stmt.table(Alias::new(R::TABLE));
     for (n, v) in r.columns() {
-        stmt.value(Alias::new(n), SimpleExpr::Value(value(&v)));
+        stmt.value(Alias::new(n), write_value(&v));
     }
     stmt.value(Alias::new("doc"), serde_json::to_string(r)?)
         .and_where(c("tenant_id").eq(tenant.as_uuid()))
