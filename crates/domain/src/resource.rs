@@ -149,7 +149,12 @@ pub struct GroupFacts<'a> {
 /// Builds what onboarding `group` to `catalog` creates, the way Graph shapes group resources:
 /// roles `Member`/`Owner` with origin ids `Member_{groupId}`/`Owner_{groupId}`, and one root
 /// scope whose origin id is the group id.
-pub fn onboard_group(catalog: CatalogId, group: GroupFacts<'_>, added_by: Option<String>, now: DateTime<Utc>) -> Onboarded {
+pub fn onboard_group(
+    catalog: CatalogId,
+    group: GroupFacts<'_>,
+    added_by: Option<String>,
+    now: DateTime<Utc>,
+) -> Onboarded {
     let gid = group.id.to_string();
     let resource = Resource {
         id: ResourceId::new(),

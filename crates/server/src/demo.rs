@@ -109,6 +109,9 @@ pub async fn seed(store: &Store, clock: &dyn Clock) -> Result<bool, StoreError> 
     Ok(true)
 }
 
+/// (n, name, description, catalogType, externally visible, groups onboarded)
+type DemoCatalog = (u16, &'static str, &'static str, &'static str, bool, &'static [u16]);
+
 /// Seeds the demo catalogs, their group resources and the access packages with their group
 /// member role scopes, unless the first demo catalog exists.
 pub async fn seed_entitlements(store: &Store, clock: &dyn Clock) -> Result<(), StoreError> {
@@ -117,8 +120,7 @@ pub async fn seed_entitlements(store: &Store, clock: &dyn Clock) -> Result<(), S
     }
     let now = clock.now();
     let admin = Some(upn("Megan"));
-    // (n, name, description, catalogType, externally visible, groups onboarded)
-    let catalogs: &[(u16, &str, &str, &str, bool, &[u16])] = &[
+    let catalogs: &[DemoCatalog] = &[
         (1, "General", "Built-in catalog.", "serviceDefault", true, &[2, 3, 4]),
         (2, "Sales Resources", "Resources for the sales team and its partners.", "userManaged", false, &[1]),
     ];

@@ -52,7 +52,13 @@ async fn access_package_lifecycle_on_v1_follows_the_docs() {
     golden::assert_same_shape(&golden::parse(golden::V1_LIST_ACCESSPACKAGES_RESPONSE), &list.body);
     assert_eq!(list.body["value"].as_array().unwrap().len(), 4);
 
-    let r = s.patch(&format!("{V1}/accessPackages/{id}"), &t, &json!({"displayName": "Access Package New Name", "isHidden": true})).await;
+    let r = s
+        .patch(
+            &format!("{V1}/accessPackages/{id}"),
+            &t,
+            &json!({"displayName": "Access Package New Name", "isHidden": true}),
+        )
+        .await;
     assert_eq!(r.status, 204, "{}", r.text);
     let got = s.get(&format!("{V1}/accessPackages/{id}"), &t).await;
     assert_eq!(got.body["displayName"], "Access Package New Name");
@@ -102,12 +108,21 @@ async fn beta_access_packages_render_catalog_id_and_beta_navigations() {
     let r = s.get(&format!("{BETA}/accessPackages/{id}?$expand=catalog"), &t).await;
     assert_eq!(r.status, 400);
     // The beta binding by navigation works too, and v1.0 accepts the beta catalogId.
-    let r = s.post(&format!("{BETA}/accessPackages"), &t, &json!({"displayName": "nav", "accessPackageCatalog": {"id": cat}})).await;
+    let r = s
+        .post(
+            &format!("{BETA}/accessPackages"),
+            &t,
+            &json!({"displayName": "nav", "accessPackageCatalog": {"id": cat}}),
+        )
+        .await;
     assert_eq!(r.status, 201, "{}", r.text);
     let r = s.get(&format!("{BETA}/accessPackageCatalogs/{cat}/accessPackages"), &t).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(names(&r.body), ["Beta package", "nav"]);
-    assert!(r.body["@odata.context"].as_str().unwrap().contains(&format!("accessPackageCatalogs('{cat}')/accessPackages")));
+    assert!(r.body["@odata.context"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("accessPackageCatalogs('{cat}')/accessPackages")));
     s.stop().await;
 }
 
@@ -121,7 +136,11 @@ async fn package_needs_a_name_and_an_existing_catalog() {
         (json!({"catalog": {"id": cat}}), 400, "InvalidModel"),
         (json!({"displayName": "", "catalog": {"id": cat}}), 400, "InvalidModel"),
         (json!({"displayName": "x", "isHidden": "no", "catalog": {"id": cat}}), 400, "InvalidModel"),
-        (json!({"displayName": "x", "catalog": {"id": "00000000-0000-0000-0000-000000000001"}}), 404, "ResourceNotFound"),
+        (
+            json!({"displayName": "x", "catalog": {"id": "00000000-0000-0000-0000-000000000001"}}),
+            404,
+            "ResourceNotFound",
+        ),
         (json!({"displayName": "x", "catalog": {"id": "nope"}}), 404, "ResourceNotFound"),
     ];
     for (body, status, code) in cases {
@@ -129,7 +148,9 @@ async fn package_needs_a_name_and_an_existing_catalog() {
         assert_eq!(r.status, status, "{body}: {}", r.text);
         assert_eq!(r.error_code(), code, "{body}");
     }
-    let r = s.patch(&format!("{V1}/accessPackages/{}", demo::access_package_id(1)), &t, &json!({"displayName": null})).await;
+    let r = s
+        .patch(&format!("{V1}/accessPackages/{}", demo::access_package_id(1)), &t, &json!({"displayName": null}))
+        .await;
     assert_eq!(r.status, 400);
     assert_eq!(r.error_code(), "InvalidModel");
     s.stop().await;
@@ -154,11 +175,20 @@ async fn packages_are_filtered_selected_expanded_and_paged() {
     assert_eq!(r.error_code(), "InvalidFilter");
     let r = s.get(&format!("{V1}/accessPackages?$filter=contains(tolower(displayName),%27team%27)"), &t).await;
     assert_eq!(names(&r.body), ["Team alpha", "Team beta", "Team gamma"]);
-    let r = s.get(&format!("{V1}/accessPackages?$filter=startswith(displayName,%27Team%20b%27)&$select=id,displayName"), &t).await;
+    let r = s
+        .get(&format!("{V1}/accessPackages?$filter=startswith(displayName,%27Team%20b%27)&$select=id,displayName"), &t)
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let only = &r.body["value"][0];
     assert_eq!(only.as_object().unwrap().len(), 2, "{only}");
-    let r = s.get(&format!("{V1}/accessPackages?$filter=displayName%20eq%20%27Team%20alpha%27&$expand=catalog&$select=displayName"), &t).await;
+    let r = s
+        .get(
+            &format!(
+                "{V1}/accessPackages?$filter=displayName%20eq%20%27Team%20alpha%27&$expand=catalog&$select=displayName"
+            ),
+            &t,
+        )
+        .await;
     assert_eq!(r.body["value"][0]["catalog"]["displayName"], "Team catalog");
     // Paging: six packages in pages of four, each exactly once.
     let mut seen = Vec::new();
@@ -223,7 +253,9 @@ async fn catalog_reader_sees_only_its_catalog() {
         assert_eq!(r.error_code(), "UnAuthorized");
     }
     // Writing into a catalog the reader cannot see looks like a missing catalog.
-    let r = s.post(&format!("{V1}/accessPackages"), &u, &json!({"displayName": "x", "catalog": {"id": demo::catalog_id(1)}})).await;
+    let r = s
+        .post(&format!("{V1}/accessPackages"), &u, &json!({"displayName": "x", "catalog": {"id": demo::catalog_id(1)}}))
+        .await;
     assert_eq!(r.status, 404);
     s.stop().await;
 }
@@ -237,12 +269,21 @@ async fn insert_assignment(url: &str, package: &str, catalog: &str, state: &str)
     let cat = uuid::Uuid::parse_str(catalog).unwrap();
     let target = demo::user_id(8).as_uuid();
     let now = chrono::Utc::now();
-    let cols = "tenant_id, id, access_package_id, assignment_policy_id, catalog_id, target_id, state, created_date_time, doc";
+    let cols =
+        "tenant_id, id, access_package_id, assignment_policy_id, catalog_id, target_id, state, created_date_time, doc";
     if url.starts_with("postgres") {
         let mut c = sqlx::PgConnection::connect(url).await.unwrap();
         let sql = format!("INSERT INTO assignments ({cols}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)");
         sqlx::query(&sql)
-            .bind(tenant).bind(id).bind(pkg).bind(uuid::Uuid::now_v7()).bind(cat).bind(target).bind(state).bind(now).bind("{}")
+            .bind(tenant)
+            .bind(id)
+            .bind(pkg)
+            .bind(uuid::Uuid::now_v7())
+            .bind(cat)
+            .bind(target)
+            .bind(state)
+            .bind(now)
+            .bind("{}")
             .execute(&mut c)
             .await
             .unwrap();
@@ -250,7 +291,15 @@ async fn insert_assignment(url: &str, package: &str, catalog: &str, state: &str)
         let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
         let sql = format!("INSERT INTO assignments ({cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
         sqlx::query(&sql)
-            .bind(tenant).bind(id).bind(pkg).bind(uuid::Uuid::now_v7()).bind(cat).bind(target).bind(state).bind(now).bind("{}")
+            .bind(tenant)
+            .bind(id)
+            .bind(pkg)
+            .bind(uuid::Uuid::now_v7())
+            .bind(cat)
+            .bind(target)
+            .bind(state)
+            .bind(now)
+            .bind("{}")
             .execute(&mut c)
             .await
             .unwrap();
@@ -275,5 +324,38 @@ async fn delete_access_package_with_live_assignments_is_rejected() {
     insert_assignment(&url, &other, &cat, "deliveryFailed").await;
     assert_eq!(s.delete(&format!("{V1}/accessPackages/{other}"), &t).await.status, 204);
     assert_eq!(s.get(&format!("{V1}/accessPackages/{other}"), &t).await.status, 404);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn list_filters_are_bound_as_parameters_not_sql() {
+    let s = TestServer::start().await;
+    let t = s.admin();
+    let general = demo::catalog_id(1);
+    let pkg = demo::access_package_id(2);
+    // `x' or '1'='1` and a comment/terminator, as OData string literals ('' escapes a quote).
+    let evil = ["x%27%27%20or%20%27%271%27%27=%27%271", "x%27%27;%20DROP%20TABLE%20catalogs;--"];
+    for e in evil {
+        for path in [
+            format!("{V1}/catalogs?$filter=displayName%20eq%20%27{e}%27"),
+            format!("{BETA}/accessPackageCatalogs?$filter=displayName%20eq%20%27{e}%27"),
+            format!("{V1}/accessPackages?$filter=contains(displayName,%27{e}%27)"),
+            format!("{BETA}/accessPackages?$filter=displayName%20eq%20%27{e}%27"),
+            format!("{V1}/catalogs/{general}/resources?$filter=originId%20eq%20%27{e}%27"),
+            format!("{V1}/catalogs/{general}/resourceRoles?$filter=originId%20eq%20%27{e}%27"),
+            format!("{V1}/catalogs/{general}/resourceScopes?$filter=originId%20eq%20%27{e}%27"),
+            format!("{V1}/resourceRequests?$filter=startswith(requestType,%27{e}%27)"),
+            format!("{V1}/accessPackages/{pkg}/resourceRoleScopes?$filter=id%20eq%20%27{e}%27"),
+        ] {
+            let r = s.get(&path, &t).await;
+            assert!(r.status == 200 || r.status == 400, "{path}: {}", r.text);
+            if r.status == 200 {
+                assert_eq!(r.body["value"], json!([]), "{path}");
+            } else {
+                r.error_code();
+            }
+        }
+    }
+    assert_eq!(s.get(&format!("{V1}/catalogs"), &t).await.body["value"].as_array().unwrap().len(), 2);
     s.stop().await;
 }

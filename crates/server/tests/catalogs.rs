@@ -48,7 +48,9 @@ async fn catalog_lifecycle_on_v1_follows_the_docs() {
     golden::assert_same_shape(&golden::parse(golden::V1_LIST_CATALOGS_RESPONSE), &list.body);
     assert_eq!(list.body["value"].as_array().unwrap().len(), 3, "two demo catalogs and ours");
 
-    let r = s.patch(&format!("{V1}/catalogs/{id}"), &t, &json!({"displayName": "Catalog One", "state": "unpublished"})).await;
+    let r = s
+        .patch(&format!("{V1}/catalogs/{id}"), &t, &json!({"displayName": "Catalog One", "state": "unpublished"}))
+        .await;
     assert_eq!(r.status, 204, "{}", r.text);
     let got = s.get(&format!("{V1}/catalogs/{id}"), &t).await;
     assert_eq!(got.body["displayName"], "Catalog One");
@@ -74,7 +76,10 @@ async fn beta_catalogs_use_beta_names_and_v1_names_are_not_served_on_beta() {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    assert!(r.body["@odata.context"].as_str().unwrap().ends_with("/beta/$metadata#identityGovernance/entitlementManagement/accessPackageCatalogs/$entity"));
+    assert!(r.body["@odata.context"]
+        .as_str()
+        .unwrap()
+        .ends_with("/beta/$metadata#identityGovernance/entitlementManagement/accessPackageCatalogs/$entity"));
     assert_eq!(r.body["catalogStatus"], "Published");
     assert_eq!(r.body["catalogType"], "UserManaged");
     assert_eq!(r.body["createdBy"], "megan@contoso.example");
@@ -86,14 +91,18 @@ async fn beta_catalogs_use_beta_names_and_v1_names_are_not_served_on_beta() {
     assert_eq!(v1.body["state"], "published");
     assert!(v1.body.get("catalogStatus").is_none() && v1.body.get("createdBy").is_none());
 
-    let r = s.get(&format!("{BETA}/accessPackageCatalogs?$filter=catalogStatus%20eq%20%27Published%27&$count=true"), &t).await;
+    let r = s
+        .get(&format!("{BETA}/accessPackageCatalogs?$filter=catalogStatus%20eq%20%27Published%27&$count=true"), &t)
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["@odata.count"], 3);
     let r = s.patch(&format!("{BETA}/accessPackageCatalogs/{id}"), &t, &json!({"catalogStatus": "unpublished"})).await;
     assert_eq!(r.status, 204, "{}", r.text);
     assert_eq!(s.get(&format!("{BETA}/accessPackageCatalogs/{id}"), &t).await.body["catalogStatus"], "Unpublished");
 
-    for path in [format!("{V1}/accessPackageCatalogs"), format!("{BETA}/catalogs"), format!("{V1}/accessPackageCatalogs/{id}")] {
+    for path in
+        [format!("{V1}/accessPackageCatalogs"), format!("{BETA}/catalogs"), format!("{V1}/accessPackageCatalogs/{id}")]
+    {
         let r = s.get(&path, &t).await;
         assert_eq!(r.status, 404, "{path}: {}", r.text);
         r.error_code();
@@ -211,14 +220,20 @@ async fn catalogs_expand_access_packages_filter_and_select() {
     let s = TestServer::start().await;
     let t = s.admin();
     let r = s
-        .get(&format!("{V1}/catalogs?$filter=displayName%20eq%20%27General%27&$expand=accessPackages&$select=id,displayName"), &t)
+        .get(
+            &format!(
+                "{V1}/catalogs?$filter=displayName%20eq%20%27General%27&$expand=accessPackages&$select=id,displayName"
+            ),
+            &t,
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let v = r.body["value"].as_array().unwrap();
     assert_eq!(v.len(), 1);
     let keys: Vec<&str> = v[0].as_object().unwrap().keys().map(|k| k.as_str()).collect();
     assert_eq!(keys.len(), 3, "{keys:?}");
-    let mut names: Vec<&str> = v[0]["accessPackages"].as_array().unwrap().iter().map(|p| p["displayName"].as_str().unwrap()).collect();
+    let mut names: Vec<&str> =
+        v[0]["accessPackages"].as_array().unwrap().iter().map(|p| p["displayName"].as_str().unwrap()).collect();
     names.sort();
     assert_eq!(names, ["Engineering Onboarding", "Finance Reports"]);
     assert_eq!(v[0]["catalogType"], Value::Null, "not selected");

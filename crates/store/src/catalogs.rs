@@ -208,7 +208,11 @@ impl Store {
     /// Deletes an access package with its resource role scopes and assignment policies, unless
     /// it has assignments whose state is not one of `FINISHED_ASSIGNMENT_STATES` (Graph: "You
     /// can't delete an access package if it has any accessPackageAssignment").
-    pub async fn delete_access_package(&self, tenant: TenantId, id: AccessPackageId) -> Result<DeletePackage, StoreError> {
+    pub async fn delete_access_package(
+        &self,
+        tenant: TenantId,
+        id: AccessPackageId,
+    ) -> Result<DeletePackage, StoreError> {
         let mut tx = self.write().await?;
         if record::get::<AccessPackage>(&mut tx, tenant, id.0).await?.is_none() {
             return Ok(DeletePackage::NotFound);

@@ -86,7 +86,10 @@ impl Tx {
     }
 
     /// Fetches (UUID, text) pairs: the first two columns of every row (an owner id and a `doc`).
-    pub(crate) async fn fetch_uuid_text<S: SqlxBinder>(&mut self, stmt: &S) -> Result<Vec<(uuid::Uuid, String)>, StoreError> {
+    pub(crate) async fn fetch_uuid_text<S: SqlxBinder>(
+        &mut self,
+        stmt: &S,
+    ) -> Result<Vec<(uuid::Uuid, String)>, StoreError> {
         dispatch!(self, stmt, |sql, vals, conn| {
             let rows = sqlx::query_with(&sql, vals).fetch_all(conn).await.map_err(StoreError::from_sqlx)?;
             rows.iter()

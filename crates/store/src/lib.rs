@@ -13,9 +13,9 @@ mod record;
 mod resources;
 mod roles;
 
+pub use catalogs::{DeleteCatalog, DeletePackage, FINISHED_ASSIGNMENT_STATES};
 pub use db::{Backend, Store};
 pub use directory::{DirectoryMember, MembershipChange};
-pub use catalogs::{DeleteCatalog, DeletePackage, FINISHED_ASSIGNMENT_STATES};
 pub use error::StoreError;
 pub use record::{ListQuery, Page, Record};
 pub use resources::RemoveResource;

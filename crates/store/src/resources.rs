@@ -111,7 +111,11 @@ fn delete_where(tenant: TenantId, table: &str, column: &str, id: Uuid) -> sea_qu
 }
 
 /// Deletes a resource with its roles and scopes (inside the caller's transaction).
-pub(crate) async fn delete_resource_rows(tx: &mut Tx, tenant: TenantId, resource: ResourceId) -> Result<(), StoreError> {
+pub(crate) async fn delete_resource_rows(
+    tx: &mut Tx,
+    tenant: TenantId,
+    resource: ResourceId,
+) -> Result<(), StoreError> {
     for table in ["resource_roles", "resource_scopes"] {
         tx.execute(&delete_where(tenant, table, "resource_id", resource.0)).await?;
     }
@@ -192,11 +196,19 @@ impl Store {
         record::list(&mut self.read().await?, tenant, q).await
     }
 
-    pub async fn list_resource_scopes(&self, tenant: TenantId, q: &ListQuery) -> Result<Page<ResourceScope>, StoreError> {
+    pub async fn list_resource_scopes(
+        &self,
+        tenant: TenantId,
+        q: &ListQuery,
+    ) -> Result<Page<ResourceScope>, StoreError> {
         record::list(&mut self.read().await?, tenant, q).await
     }
 
-    pub async fn get_resource_role(&self, tenant: TenantId, id: ResourceRoleId) -> Result<Option<ResourceRole>, StoreError> {
+    pub async fn get_resource_role(
+        &self,
+        tenant: TenantId,
+        id: ResourceRoleId,
+    ) -> Result<Option<ResourceRole>, StoreError> {
         record::get(&mut self.read().await?, tenant, id.0).await
     }
 
@@ -209,7 +221,11 @@ impl Store {
     }
 
     /// Roles of the given resources.
-    pub async fn roles_of_resources(&self, tenant: TenantId, ids: &[ResourceId]) -> Result<Vec<ResourceRole>, StoreError> {
+    pub async fn roles_of_resources(
+        &self,
+        tenant: TenantId,
+        ids: &[ResourceId],
+    ) -> Result<Vec<ResourceRole>, StoreError> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -228,14 +244,22 @@ impl Store {
         record::all_where(&mut self.read().await?, tenant, &uuid_in("resource_id", ids.iter().map(|i| i.0))).await
     }
 
-    pub async fn roles_by_ids(&self, tenant: TenantId, ids: &[ResourceRoleId]) -> Result<Vec<ResourceRole>, StoreError> {
+    pub async fn roles_by_ids(
+        &self,
+        tenant: TenantId,
+        ids: &[ResourceRoleId],
+    ) -> Result<Vec<ResourceRole>, StoreError> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
         record::all_where(&mut self.read().await?, tenant, &uuid_in("id", ids.iter().map(|i| i.0))).await
     }
 
-    pub async fn scopes_by_ids(&self, tenant: TenantId, ids: &[ResourceScopeId]) -> Result<Vec<ResourceScope>, StoreError> {
+    pub async fn scopes_by_ids(
+        &self,
+        tenant: TenantId,
+        ids: &[ResourceScopeId],
+    ) -> Result<Vec<ResourceScope>, StoreError> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -253,11 +277,19 @@ impl Store {
         tx.commit().await
     }
 
-    pub async fn get_role_scope(&self, tenant: TenantId, id: RoleScopeId) -> Result<Option<ResourceRoleScope>, StoreError> {
+    pub async fn get_role_scope(
+        &self,
+        tenant: TenantId,
+        id: RoleScopeId,
+    ) -> Result<Option<ResourceRoleScope>, StoreError> {
         record::get(&mut self.read().await?, tenant, id.0).await
     }
 
-    pub async fn list_role_scopes(&self, tenant: TenantId, q: &ListQuery) -> Result<Page<ResourceRoleScope>, StoreError> {
+    pub async fn list_role_scopes(
+        &self,
+        tenant: TenantId,
+        q: &ListQuery,
+    ) -> Result<Page<ResourceRoleScope>, StoreError> {
         record::list(&mut self.read().await?, tenant, q).await
     }
 

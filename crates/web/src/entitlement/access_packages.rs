@@ -31,10 +31,9 @@ const ENTITY: &str = "microsoft.graph.accessPackage";
 const SET: &str = "accessPackages";
 
 pub fn shared_routes() -> Router<AppState> {
-    Router::new().route(&format!("{EM}/accessPackages"), get(list_packages).post(create_package)).route(
-        &format!("{EM}/accessPackages/{{id}}"),
-        get(get_package).patch(update_package).delete(delete_package),
-    )
+    Router::new()
+        .route(&format!("{EM}/accessPackages"), get(list_packages).post(create_package))
+        .route(&format!("{EM}/accessPackages/{{id}}"), get(get_package).patch(update_package).delete(delete_package))
 }
 
 pub fn v1_routes() -> Router<AppState> {
@@ -49,7 +48,9 @@ pub fn beta_routes() -> Router<AppState> {
 fn navs(v: ApiVersion) -> [&'static str; 3] {
     match v {
         ApiVersion::V1 => ["catalog", "assignmentPolicies", "resourceRoleScopes"],
-        ApiVersion::Beta => ["accessPackageCatalog", "accessPackageAssignmentPolicies", "accessPackageResourceRoleScopes"],
+        ApiVersion::Beta => {
+            ["accessPackageCatalog", "accessPackageAssignmentPolicies", "accessPackageResourceRoleScopes"]
+        }
     }
 }
 
@@ -231,9 +232,9 @@ async fn create_package(
         ApiVersion::V1 => "catalog",
         ApiVersion::Beta => "catalogId",
     };
-    let cat_ref = input
-        .catalog_ref()
-        .ok_or_else(|| GraphError::invalid_model(format!("The property '{bind}' is required: an access package belongs to a catalog.")))?;
+    let cat_ref = input.catalog_ref().ok_or_else(|| {
+        GraphError::invalid_model(format!("The property '{bind}' is required: an access package belongs to a catalog."))
+    })?;
     let cat_id = parse_id::<CatalogId>(cat_ref).ok_or_else(|| GraphError::not_found("catalog"))?;
     let catalog = readable_catalog(&state, &caller, cat_id).await.map_err(|_| GraphError::not_found("catalog"))?;
     require(&caller, catalog.id, CatalogAction::ManagePackages)?;

@@ -2,9 +2,7 @@
 //! (`catalogStatus`, PascalCase strings, `createdBy`/`modifiedBy`): list, create, get, update,
 //! delete, `$expand=accessPackages`. Creating needs EM administration or the catalog creator
 //! role; a non-admin creator becomes the catalog's owner in the same transaction.
-use super::{
-    access_packages, actor, catalog_at, catalog_scope, enum_out, not_found, present, require, set, EM,
-};
+use super::{access_packages, actor, catalog_at, catalog_scope, enum_out, not_found, present, require, set, EM};
 use crate::error::{GraphError, GraphResult};
 use crate::json::{self, ApiVersion, GraphBody};
 use crate::query::OData;
@@ -35,12 +33,10 @@ pub fn v1_routes() -> Router<AppState> {
 }
 
 pub fn beta_routes() -> Router<AppState> {
-    Router::new()
-        .route(&format!("{EM}/accessPackageCatalogs"), get(list_catalogs).post(create_catalog))
-        .route(
-            &format!("{EM}/accessPackageCatalogs/{{id}}"),
-            get(get_catalog).patch(update_catalog).delete(delete_catalog),
-        )
+    Router::new().route(&format!("{EM}/accessPackageCatalogs"), get(list_catalogs).post(create_catalog)).route(
+        &format!("{EM}/accessPackageCatalogs/{{id}}"),
+        get(get_catalog).patch(update_catalog).delete(delete_catalog),
+    )
 }
 
 /// The entity-set name of catalogs in `v`.

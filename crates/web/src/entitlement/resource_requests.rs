@@ -181,7 +181,10 @@ async fn create_request(
         ApiVersion::V1 => ("resource", "catalog"),
         ApiVersion::Beta => ("accessPackageResource", "catalogId"),
     };
-    let rt = input.request_type.as_deref().ok_or_else(|| GraphError::invalid_model("The property 'requestType' is required."))?;
+    let rt = input
+        .request_type
+        .as_deref()
+        .ok_or_else(|| GraphError::invalid_model("The property 'requestType' is required."))?;
     let request_type = enum_value(REQUEST_TYPES, "requestType", rt)?;
     if request_type != "adminAdd" && request_type != "adminRemove" {
         return Err(GraphError::invalid_model(format!(
@@ -203,11 +206,11 @@ async fn create_request(
         .or(input.access_package_resource.as_ref())
         .ok_or_else(|| GraphError::invalid_model(format!("The property '{resource_prop}' is required.")))?;
     let system = match res.origin_system.as_deref() {
-        Some(s) => ORIGIN_SYSTEMS
-            .iter()
-            .find(|(w, _)| w.eq_ignore_ascii_case(s))
-            .map(|(_, x)| *x)
-            .ok_or_else(|| GraphError::bad_request("ArgumentException", format!("Requested value '{s}' was not found.")))?,
+        Some(s) => {
+            ORIGIN_SYSTEMS.iter().find(|(w, _)| w.eq_ignore_ascii_case(s)).map(|(_, x)| *x).ok_or_else(|| {
+                GraphError::bad_request("ArgumentException", format!("Requested value '{s}' was not found."))
+            })?
+        }
         None if request_type == "adminRemove" => AAD_GROUP,
         None => return Err(GraphError::invalid_model("The property 'originSystem' is required.")),
     };
@@ -220,7 +223,10 @@ async fn create_request(
     let now = state.clock.now();
     let validate_only = input.is_validation_only.unwrap_or(false) && v == ApiVersion::Beta;
     let req = if request_type == "adminAdd" {
-        let origin = res.origin_id.as_deref().ok_or_else(|| GraphError::invalid_model("The property 'originId' is required."))?;
+        let origin = res
+            .origin_id
+            .as_deref()
+            .ok_or_else(|| GraphError::invalid_model("The property 'originId' is required."))?;
         let missing = || {
             GraphError::bad_request(
                 "ResourceNotFoundInOriginSystem",
@@ -229,8 +235,11 @@ async fn create_request(
         };
         let gid = parse_id::<ObjectId>(origin).ok_or_else(missing)?;
         let group = state.store.get_group(caller.tenant, gid).await?.ok_or_else(missing)?;
-        let already = || GraphError::bad_request("ResourceAlreadyOnboarded", "The specified resource is already onboarded to ELM.");
-        if state.store.find_resource_by_origin(caller.tenant, catalog.id, AAD_GROUP, &gid.to_string()).await?.is_some() {
+        let already = || {
+            GraphError::bad_request("ResourceAlreadyOnboarded", "The specified resource is already onboarded to ELM.")
+        };
+        if state.store.find_resource_by_origin(caller.tenant, catalog.id, AAD_GROUP, &gid.to_string()).await?.is_some()
+        {
             return Err(already());
         }
         let facts = GroupFacts {
@@ -254,7 +263,9 @@ async fn create_request(
                 Some(rid) => state.store.get_resource(caller.tenant, rid).await?.filter(|r| r.catalog_id == catalog.id),
                 None => None,
             },
-            (None, Some(origin)) => state.store.find_resource_by_origin(caller.tenant, catalog.id, AAD_GROUP, origin).await?,
+            (None, Some(origin)) => {
+                state.store.find_resource_by_origin(caller.tenant, catalog.id, AAD_GROUP, origin).await?
+            }
             (None, None) => return Err(GraphError::invalid_model("The resource must be given by 'id' or 'originId'.")),
         };
         let resource = found.ok_or_else(not_found)?;

@@ -71,7 +71,12 @@ fn context(v: ApiVersion, p: &AccessPackage) -> String {
 }
 
 /// Renders role scopes with their role (and its resource) and scope inline.
-async fn render_many(state: &AppState, caller: &Caller, v: ApiVersion, rss: &[ResourceRoleScope]) -> GraphResult<Vec<Value>> {
+async fn render_many(
+    state: &AppState,
+    caller: &Caller,
+    v: ApiVersion,
+    rss: &[ResourceRoleScope],
+) -> GraphResult<Vec<Value>> {
     let [_, role_nav, scope_nav, resource_nav] = names(v);
     let role_ids: Vec<ResourceRoleId> = rss.iter().map(|r| r.role_id).collect();
     let scope_ids: Vec<ResourceScopeId> = rss.iter().map(|r| r.scope_id).collect();
@@ -261,7 +266,9 @@ async fn resolve_role(state: &AppState, caller: &Caller, p: &AccessPackage, r: &
     match found.len() {
         1 => Ok(found.remove(0)),
         0 => Err(not_found()),
-        _ => Err(GraphError::invalid_model("Several resources have a role with this originId: give the role's resource.")),
+        _ => Err(GraphError::invalid_model(
+            "Several resources have a role with this originId: give the role's resource.",
+        )),
     }
 }
 
@@ -305,7 +312,9 @@ async fn create_role_scope(
         .or(input.access_package_resource_role.as_ref())
         .ok_or_else(|| GraphError::invalid_model(format!("The property '{role_nav}' is required.")))?;
     let role = resolve_role(&state, &caller, &p, role_ref).await?;
-    let scope = resolve_scope(&state, &caller, &role, input.scope.as_ref().or(input.access_package_resource_scope.as_ref())).await?;
+    let scope =
+        resolve_scope(&state, &caller, &role, input.scope.as_ref().or(input.access_package_resource_scope.as_ref()))
+            .await?;
     let now = state.clock.now();
     let rs = ResourceRoleScope {
         id: RoleScopeId::new(),
