@@ -4,8 +4,8 @@
 //! policies (`assignmentPolicies` / `accessPackageAssignmentPolicies`, rendered by
 //! `policy_expand`) and the resource role scopes.
 use super::{
-    actor, add_scope, catalog_at, catalog_scope, catalogs, not_found, package_at, parse_id, policy_expand, present,
-    readable_catalog, require, role_scopes, set, IdRef, EM,
+    actor, add_scope, catalog_at, catalog_ref, catalog_scope, catalogs, not_found, package_at, parse_id, policy_expand,
+    present, require, role_scopes, set, IdRef, EM,
 };
 use crate::error::{GraphError, GraphResult};
 use crate::json::{self, ApiVersion, GraphBody};
@@ -235,8 +235,7 @@ async fn create_package(
     let cat_ref = input.catalog_ref().ok_or_else(|| {
         GraphError::invalid_model(format!("The property '{bind}' is required: an access package belongs to a catalog."))
     })?;
-    let cat_id = parse_id::<CatalogId>(cat_ref).ok_or_else(|| GraphError::not_found("catalog"))?;
-    let catalog = readable_catalog(&state, &caller, cat_id).await.map_err(|_| GraphError::not_found("catalog"))?;
+    let catalog = catalog_ref(&state, &caller, cat_ref).await?;
     require(&caller, catalog.id, CatalogAction::ManagePackages)?;
     let now = state.clock.now();
     let who = actor(&state, &caller).await?;

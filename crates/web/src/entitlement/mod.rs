@@ -101,18 +101,24 @@ pub fn add_scope(scope: &mut Option<Filter>, extra: Filter) {
     });
 }
 
-/// A catalog the caller may read, or 404 (unknown and unreadable look the same).
-pub async fn readable_catalog(state: &AppState, caller: &Caller, id: CatalogId) -> GraphResult<Catalog> {
-    match state.store.get_catalog(caller.tenant, id).await? {
-        Some(c) if caller.may_on_catalog(c.id, CatalogAction::Read) => Ok(c),
-        _ => Err(not_found()),
-    }
+/// A catalog the caller may read; None when it does not exist or the caller may not read it
+/// (the two look the same).
+pub async fn readable_catalog(state: &AppState, caller: &Caller, id: CatalogId) -> GraphResult<Option<Catalog>> {
+    Ok(state.store.get_catalog(caller.tenant, id).await?.filter(|c| caller.may_on_catalog(c.id, CatalogAction::Read)))
+}
+
+/// A catalog named in a request body (`catalog: {id}` or `catalogId`): 404 when it does not
+/// exist or the caller may not read it.
+pub async fn catalog_ref(state: &AppState, caller: &Caller, id: &str) -> GraphResult<Catalog> {
+    let nf = || GraphError::not_found("catalog");
+    let id = parse_id::<CatalogId>(id).ok_or_else(nf)?;
+    readable_catalog(state, caller, id).await?.ok_or_else(nf)
 }
 
 /// The same, from a path segment.
 pub async fn catalog_at(state: &AppState, caller: &Caller, id: &str) -> GraphResult<Catalog> {
     let id = parse_id::<CatalogId>(id).ok_or_else(not_found)?;
-    readable_catalog(state, caller, id).await
+    readable_catalog(state, caller, id).await?.ok_or_else(not_found)
 }
 
 /// An access package whose catalog the caller may read, or 404.

@@ -5,7 +5,7 @@
 //! Needs ManageCatalog on the catalog. grantd keeps no group owners, so Graph's
 //! `CallerNotResourceOwner` rule does not apply.
 use super::resources::render_resource;
-use super::{actor, catalog_scope, catalogs, enum_out, not_found, parse_id, readable_catalog, require, set, IdRef, EM};
+use super::{actor, catalog_ref, catalog_scope, catalogs, enum_out, not_found, parse_id, require, set, IdRef, EM};
 use crate::error::{GraphError, GraphResult};
 use crate::json::{self, ApiVersion, GraphBody};
 use crate::query::OData;
@@ -197,8 +197,7 @@ async fn create_request(
         .and_then(|c| c.id.as_deref())
         .or(input.catalog_id.as_deref())
         .ok_or_else(|| GraphError::invalid_model(format!("The property '{catalog_prop}' is required.")))?;
-    let cat_id = parse_id::<CatalogId>(cat_ref).ok_or_else(|| GraphError::not_found("catalog"))?;
-    let catalog = readable_catalog(&state, &caller, cat_id).await.map_err(|_| GraphError::not_found("catalog"))?;
+    let catalog = catalog_ref(&state, &caller, cat_ref).await?;
     require(&caller, catalog.id, CatalogAction::ManageCatalog)?;
     let res = input
         .resource
