@@ -5,7 +5,9 @@
 //! role's resource), whether or not `$expand` asks for them: Graph's docs show them expanded.
 //! A role is bound by id, or by origin id within a resource given by id or origin id; a scope
 //! by id or origin id, defaulting to the resource's root scope. The role must belong to a
-//! resource in the package's catalog (404 `ResourceNotFound` otherwise).
+//! resource in the package's catalog (404 `ResourceNotFound` otherwise). Ids are GUIDs like
+//! every grantd id (Graph's look like `{roleId}_{scopeId}`); binding the same role and scope
+//! twice is 409 `DuplicateKey`.
 use super::resources::{render_role, render_scope, rendered_resources};
 use super::{actor, add_scope, not_found, package_at, parse_id, require, set, EM};
 use crate::error::{GraphError, GraphResult};
