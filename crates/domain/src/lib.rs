@@ -11,6 +11,7 @@ pub mod fields;
 pub mod filter;
 pub mod ids;
 pub mod request;
+pub mod resource;
 pub mod roles;
 
 pub use clock::{Clock, SystemClock};

@@ -1,8 +1,11 @@
 //! The demo tenant (`grantd serve --demo`): a dozen users with managers, a few groups, an
-//! Identity Governance Administrator, and entitlement objects to request. Seeding is idempotent:
-//! an existing demo tenant is left as it is.
+//! Identity Governance Administrator, and entitlement objects to request (two catalogs, the
+//! demo groups as their resources, three access packages granting group membership). Seeding
+//! is idempotent: what already exists is left as it is.
+use grantd_domain::catalog::{AccessPackage, Catalog};
 use grantd_domain::directory::{Group, User};
-use grantd_domain::{Clock, ObjectId, TenantId};
+use grantd_domain::resource::{onboard_group, GroupFacts, ResourceRequest, ResourceRoleScope};
+use grantd_domain::{AccessPackageId, CatalogId, Clock, ObjectId, ResourceRequestId, RoleScopeId, TenantId};
 use grantd_store::{Store, StoreError};
 use uuid::{uuid, Uuid};
 
@@ -38,14 +41,26 @@ pub fn group_id(n: u16) -> ObjectId {
     demo_id(2, n)
 }
 
+/// Demo catalogs: 1 = "General" (the built-in catalog), 2 = "Sales Resources".
+pub fn catalog_id(n: u16) -> CatalogId {
+    CatalogId(demo_id(3, n).0)
+}
+
+/// Demo access packages: 1 = "Sales Tools", 2 = "Engineering Onboarding", 3 = "Finance Reports".
+pub fn access_package_id(n: u16) -> AccessPackageId {
+    AccessPackageId(demo_id(4, n).0)
+}
+
 pub fn upn(given: &str) -> String {
     format!("{}@{DEMO_DOMAIN}", given.to_lowercase())
 }
 
-/// Seeds the demo tenant unless its first user already exists. Returns true when it seeded.
+/// Seeds the demo tenant unless its first user already exists (then only what is missing of
+/// the entitlement objects). Returns true when it seeded the directory.
 pub async fn seed(store: &Store, clock: &dyn Clock) -> Result<bool, StoreError> {
     store.ensure_tenant(DEMO_TENANT, "Contoso (demo)").await?;
     if store.get_user(DEMO_TENANT, user_id(1)).await?.is_some() {
+        seed_entitlements(store, clock).await?;
         return Ok(false);
     }
     let now = clock.now();
@@ -90,5 +105,100 @@ pub async fn seed(store: &Store, clock: &dyn Clock) -> Result<bool, StoreError> 
             store.add_member(DEMO_TENANT, g.id, user_id(*m)).await?;
         }
     }
+    seed_entitlements(store, clock).await?;
     Ok(true)
+}
+
+/// (n, name, description, catalogType, externally visible, groups onboarded)
+type DemoCatalog = (u16, &'static str, &'static str, &'static str, bool, &'static [u16]);
+
+/// Seeds the demo catalogs, their group resources and the access packages with their group
+/// member role scopes, unless the first demo catalog exists.
+pub async fn seed_entitlements(store: &Store, clock: &dyn Clock) -> Result<(), StoreError> {
+    if store.get_catalog(DEMO_TENANT, catalog_id(1)).await?.is_some() {
+        return Ok(());
+    }
+    let now = clock.now();
+    let admin = Some(upn("Megan"));
+    let catalogs: &[DemoCatalog] = &[
+        (1, "General", "Built-in catalog.", "serviceDefault", true, &[2, 3, 4]),
+        (2, "Sales Resources", "Resources for the sales team and its partners.", "userManaged", false, &[1]),
+    ];
+    let mut member_roles = Vec::new();
+    for (n, name, description, catalog_type, external, groups) in catalogs {
+        let c = Catalog {
+            id: catalog_id(*n),
+            display_name: (*name).into(),
+            description: Some((*description).into()),
+            catalog_type: (*catalog_type).into(),
+            state: "published".into(),
+            is_externally_visible: *external,
+            created_by: admin.clone(),
+            modified_by: admin.clone(),
+            created_date_time: now,
+            modified_date_time: now,
+        };
+        store.create_catalog(DEMO_TENANT, &c, None).await?;
+        for g in *groups {
+            let Some(group) = store.get_group(DEMO_TENANT, group_id(*g)).await? else { continue };
+            let facts = GroupFacts {
+                id: group.id,
+                display_name: &group.display_name,
+                description: group.description.as_deref(),
+                unified: false,
+            };
+            let o = onboard_group(c.id, facts, admin.clone(), now);
+            let req = ResourceRequest {
+                id: ResourceRequestId::new(),
+                catalog_id: c.id,
+                request_type: "adminAdd".into(),
+                state: "delivered".into(),
+                justification: None,
+                resource: o.resource.clone(),
+                requestor_id: Some(user_id(2)),
+                created_date_time: now,
+            };
+            store.add_resource(DEMO_TENANT, &req, &o).await?;
+            let (Some(member), Some(root)) = (o.roles.first(), o.scopes.first()) else { continue };
+            member_roles.push((*g, member.clone(), root.clone()));
+        }
+    }
+    // (n, catalog, name, description, group whose membership it grants)
+    let packages: &[(u16, u16, &str, &str, u16)] = &[
+        (1, 2, "Sales Tools", "CRM and sales collateral for the sales team.", 1),
+        (2, 1, "Engineering Onboarding", "Everything a new engineer needs on day one.", 2),
+        (3, 1, "Finance Reports", "Read access to the monthly finance reports.", 3),
+    ];
+    for (n, catalog, name, description, group) in packages {
+        let p = AccessPackage {
+            id: access_package_id(*n),
+            catalog_id: catalog_id(*catalog),
+            display_name: (*name).into(),
+            description: Some((*description).into()),
+            is_hidden: false,
+            is_role_scopes_visible: true,
+            incompatible_access_package_ids: Vec::new(),
+            incompatible_group_ids: Vec::new(),
+            created_by: admin.clone(),
+            modified_by: admin.clone(),
+            created_date_time: now,
+            modified_date_time: now,
+        };
+        store.create_access_package(DEMO_TENANT, &p).await?;
+        if let Some((_, role, scope)) = member_roles.iter().find(|(g, _, _)| g == group) {
+            let rs = ResourceRoleScope {
+                id: RoleScopeId::new(),
+                access_package_id: p.id,
+                catalog_id: p.catalog_id,
+                resource_id: role.resource_id,
+                role_id: role.id,
+                scope_id: scope.id,
+                created_by: admin.clone(),
+                created_date_time: now,
+                modified_date_time: now,
+            };
+            store.create_role_scope(DEMO_TENANT, &rs).await?;
+        }
+    }
+    Ok(())
 }

@@ -1,12 +1,47 @@
-//! Catalogs and access packages.
+//! Catalogs and access packages, and the delete rules that protect what hangs off them.
 use crate::db::Store;
 use crate::error::StoreError;
 use crate::record::{self, ListQuery, Page, Record};
+use crate::resources::{delete_resource_rows, uuid_in};
 use grantd_domain::catalog::{AccessPackage, Catalog};
 use grantd_domain::filter::{Filter, Value};
+use grantd_domain::resource::Resource;
 use grantd_domain::{AccessPackageId, CatalogId, TenantId};
 use sea_query::{Alias, Expr, Query};
 use uuid::Uuid;
+
+/// The outcome of deleting a catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeleteCatalog {
+    Deleted,
+    NotFound,
+    /// The catalog still holds access packages.
+    HasPackages,
+}
+
+/// The outcome of deleting an access package.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeletePackage {
+    Deleted,
+    NotFound,
+    /// The package still has assignments that are not over (see `delete_access_package`).
+    HasAssignments,
+}
+
+/// Assignment states that no longer hold access: they do not block deleting a package.
+pub const FINISHED_ASSIGNMENT_STATES: [&str; 2] = ["expired", "deliveryFailed"];
+
+fn c(name: &str) -> Expr {
+    Expr::col(Alias::new(name))
+}
+
+fn delete_where(tenant: TenantId, table: &str, column: &str, id: Uuid) -> sea_query::DeleteStatement {
+    Query::delete()
+        .from_table(Alias::new(table))
+        .and_where(c("tenant_id").eq(tenant.as_uuid()))
+        .and_where(c(column).eq(id))
+        .to_owned()
+}
 
 fn opt_text(v: &Option<String>) -> Value {
     v.clone().map(Value::Text).unwrap_or(Value::Null)
@@ -126,5 +161,98 @@ impl Store {
         let mut tx = self.write().await?;
         record::update(&mut tx, tenant, p).await?;
         tx.commit().await
+    }
+
+    pub async fn catalogs_by_ids(&self, tenant: TenantId, ids: &[CatalogId]) -> Result<Vec<Catalog>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        record::all_where(&mut self.read().await?, tenant, &uuid_in("id", ids.iter().map(|i| i.0))).await
+    }
+
+    /// The access packages of the given catalogs (for `$expand=accessPackages` on a page).
+    pub async fn packages_of_catalogs(
+        &self,
+        tenant: TenantId,
+        ids: &[CatalogId],
+    ) -> Result<Vec<AccessPackage>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        record::all_where(&mut self.read().await?, tenant, &uuid_in("catalog_id", ids.iter().map(|i| i.0))).await
+    }
+
+    /// Deletes a catalog that holds no access packages, with its resources (their roles and
+    /// scopes), its resource requests and the role assignments scoped to it.
+    pub async fn delete_catalog(&self, tenant: TenantId, id: CatalogId) -> Result<DeleteCatalog, StoreError> {
+        let mut tx = self.write().await?;
+        if record::get::<Catalog>(&mut tx, tenant, id.0).await?.is_none() {
+            return Ok(DeleteCatalog::NotFound);
+        }
+        let in_catalog = Filter::eq("catalog_id", Value::Uuid(id.0));
+        if record::count_where::<AccessPackage>(&mut tx, tenant, &in_catalog).await? > 0 {
+            return Ok(DeleteCatalog::HasPackages);
+        }
+        let resources: Vec<Resource> = record::all_where(&mut tx, tenant, &in_catalog).await?;
+        for r in resources {
+            delete_resource_rows(&mut tx, tenant, r.id).await?;
+        }
+        for table in ["resource_requests", "role_assignments"] {
+            tx.execute(&delete_where(tenant, table, "catalog_id", id.0)).await?;
+        }
+        record::delete::<Catalog>(&mut tx, tenant, id.0).await?;
+        tx.commit().await?;
+        Ok(DeleteCatalog::Deleted)
+    }
+
+    /// Deletes an access package with its resource role scopes and assignment policies, unless
+    /// it has assignments whose state is not one of `FINISHED_ASSIGNMENT_STATES` (Graph: "You
+    /// can't delete an access package if it has any accessPackageAssignment").
+    pub async fn delete_access_package(
+        &self,
+        tenant: TenantId,
+        id: AccessPackageId,
+    ) -> Result<DeletePackage, StoreError> {
+        let mut tx = self.write().await?;
+        if record::get::<AccessPackage>(&mut tx, tenant, id.0).await?.is_none() {
+            return Ok(DeletePackage::NotFound);
+        }
+        let live = Query::select()
+            .expr(Expr::col(sea_query::Asterisk).count())
+            .from(Alias::new("assignments"))
+            .and_where(c("tenant_id").eq(tenant.as_uuid()))
+            .and_where(c("access_package_id").eq(id.0))
+            .and_where(c("state").is_not_in(FINISHED_ASSIGNMENT_STATES))
+            .to_owned();
+        if tx.fetch_i64(&live).await? > 0 {
+            return Ok(DeletePackage::HasAssignments);
+        }
+        for table in ["resource_role_scopes", "assignment_policies", "assignments"] {
+            tx.execute(&delete_where(tenant, table, "access_package_id", id.0)).await?;
+        }
+        record::delete::<AccessPackage>(&mut tx, tenant, id.0).await?;
+        tx.commit().await?;
+        Ok(DeletePackage::Deleted)
+    }
+
+    /// The stored documents of the assignment policies of the given packages, as raw JSON
+    /// (for `$expand` of a package's policies; the policies module owns their shape).
+    pub async fn policy_docs_of_packages(
+        &self,
+        tenant: TenantId,
+        ids: &[AccessPackageId],
+    ) -> Result<Vec<(AccessPackageId, String)>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let stmt = Query::select()
+            .columns([Alias::new("access_package_id"), Alias::new("doc")])
+            .from(Alias::new("assignment_policies"))
+            .and_where(c("tenant_id").eq(tenant.as_uuid()))
+            .and_where(c("access_package_id").is_in(ids.iter().map(|i| i.0)))
+            .order_by(Alias::new("id"), sea_query::Order::Asc)
+            .to_owned();
+        let rows = self.read().await?.fetch_uuid_text(&stmt).await?;
+        Ok(rows.into_iter().map(|(p, d)| (AccessPackageId(p), d)).collect())
     }
 }

@@ -11,10 +11,13 @@ mod error;
 mod filter_sql;
 mod jobs;
 mod record;
+mod resources;
 mod roles;
 
+pub use catalogs::{DeleteCatalog, DeletePackage, FINISHED_ASSIGNMENT_STATES};
 pub use db::{Backend, Store};
 pub use directory::{DirectoryMember, MembershipChange};
 pub use error::StoreError;
 pub use jobs::{Job, NewJob};
 pub use record::{ListQuery, Page, Record};
+pub use resources::RemoveResource;

@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod ctx;
 pub mod directory;
+pub mod entitlement;
 pub mod error;
 pub mod json;
 pub mod query;
@@ -52,6 +53,7 @@ fn api(state: &AppState, version: ApiVersion) -> Router<AppState> {
         .merge(directory::users::router())
         .merge(directory::groups::router())
         .merge(rbac::router())
+        .merge(entitlement::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(Extension(version))
 }

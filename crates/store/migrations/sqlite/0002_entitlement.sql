@@ -67,6 +67,7 @@ CREATE TABLE resource_roles (
     catalog_id BLOB NOT NULL,
     resource_id BLOB NOT NULL,
     origin_id TEXT NOT NULL,
+    origin_system TEXT NOT NULL,
     display_name TEXT NOT NULL,
     doc TEXT NOT NULL,
     PRIMARY KEY (tenant_id, id)
@@ -79,6 +80,7 @@ CREATE TABLE resource_scopes (
     catalog_id BLOB NOT NULL,
     resource_id BLOB NOT NULL,
     origin_id TEXT NOT NULL,
+    origin_system TEXT NOT NULL,
     doc TEXT NOT NULL,
     PRIMARY KEY (tenant_id, id)
 );
@@ -91,12 +93,14 @@ CREATE TABLE resource_role_scopes (
     catalog_id BLOB NOT NULL,
     resource_id BLOB NOT NULL,
     role_id BLOB NOT NULL,
+    scope_id BLOB NOT NULL,
     created_date_time TEXT NOT NULL,
     doc TEXT NOT NULL,
     PRIMARY KEY (tenant_id, id)
 );
 CREATE INDEX resource_role_scopes_package ON resource_role_scopes (tenant_id, access_package_id, id);
 CREATE INDEX resource_role_scopes_resource ON resource_role_scopes (tenant_id, resource_id);
+CREATE UNIQUE INDEX resource_role_scopes_binding ON resource_role_scopes (tenant_id, access_package_id, role_id, scope_id);
 
 CREATE TABLE resource_requests (
     tenant_id BLOB NOT NULL,
