@@ -4,15 +4,18 @@
 //! tests run on both. Every table is keyed by tenant first; every query filters by tenant.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod assignments;
 mod catalogs;
 mod db;
 mod directory;
 mod error;
 mod filter_sql;
+mod policies;
 mod record;
 mod roles;
 
 pub use db::{Backend, Store};
 pub use directory::{DirectoryMember, MembershipChange};
 pub use error::StoreError;
+pub use policies::PolicyDeletion;
 pub use record::{ListQuery, Page, Record};
