@@ -9,6 +9,7 @@ pub mod ctx;
 pub mod directory;
 pub mod error;
 pub mod json;
+pub mod policies;
 pub mod query;
 pub mod rbac;
 pub mod wire;
@@ -52,6 +53,7 @@ fn api(state: &AppState, version: ApiVersion) -> Router<AppState> {
         .merge(directory::users::router())
         .merge(directory::groups::router())
         .merge(rbac::router())
+        .merge(policies::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(Extension(version))
 }

@@ -98,9 +98,6 @@ impl<'a> Obj<'a> {
         }
     }
 
-    pub fn path(&self) -> &str {
-        self.path
-    }
     pub fn at(&self, name: &str) -> String {
         join(self.path, name)
     }
