@@ -258,11 +258,8 @@ pub fn may_set_auto_assignment(caller: &Caller) -> bool {
         })
 }
 
-pub fn auto_assignment_forbidden() -> DomainError {
-    DomainError::Forbidden {
-        message: "Only a Global admin or Identity governance admin can set an auto assignment policy.".into(),
-    }
-}
+/// The message Graph answers an unauthorised auto-assignment write with (errors.md A7).
+pub const AUTO_ASSIGNMENT_MESSAGE: &str = "Only a Global admin or Identity governance admin can set an auto assignment policy.";
 
 const POLICY_V1_FIELDS: &[Field] = &[
     field(&["id"], "id", FieldKind::Uuid, false),

@@ -13,7 +13,7 @@ use axum::response::Response;
 use axum::Extension;
 use grantd_domain::filter::{Col, Filter, Value as FValue};
 use grantd_domain::policy::{
-    auto_assignment_forbidden, may_set_auto_assignment, Policy, MAX_STAGES_BETA, MAX_STAGES_V1, POLICY_BETA, POLICY_V1,
+    may_set_auto_assignment, AUTO_ASSIGNMENT_MESSAGE, Policy, MAX_STAGES_BETA, MAX_STAGES_V1, POLICY_BETA, POLICY_V1,
 };
 use grantd_domain::roles::{Caller, CatalogAction, Principal};
 use grantd_domain::{parse_guid, AccessPackageId, CatalogId, PolicyId};
@@ -167,7 +167,7 @@ fn max_stages(v: ApiVersion) -> usize {
 /// The checks every write ends with: the auto-assignment rule (A7), then the policy rules.
 fn check_write(caller: &Caller, before: Option<&Policy>, p: &Policy, v: ApiVersion) -> GraphResult<()> {
     if (p.is_auto_assignment() || before.is_some_and(Policy::is_auto_assignment)) && !may_set_auto_assignment(caller) {
-        return Err(auto_assignment_forbidden().into());
+        return Err(GraphError::new(StatusCode::FORBIDDEN, "AutoAssignmentPolicyRequirementNotMet", AUTO_ASSIGNMENT_MESSAGE));
     }
     p.validate(max_stages(v))?;
     Ok(())

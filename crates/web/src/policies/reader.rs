@@ -106,10 +106,6 @@ impl<'a> Obj<'a> {
     pub fn get(&self, name: &str) -> Option<&'a Value> {
         self.map.get(name).filter(|v| !v.is_null())
     }
-    /// `name` is present (even as null).
-    pub fn has(&self, name: &str) -> bool {
-        self.map.contains_key(name)
-    }
 
     /// A nested object at `name`.
     pub fn child(&self, name: &str) -> Option<At<'a>> {
@@ -196,7 +192,6 @@ mod tests {
         assert_eq!(o.bool("a").unwrap(), Some(true));
         assert_eq!(o.i32("b").unwrap(), Some(7));
         assert_eq!(o.bool("n").unwrap(), None);
-        assert!(o.has("n"));
         let e = o.bool("b").unwrap_err();
         assert!(e.message.contains("Property 'b'"), "{}", e.message);
         let c = o.child("c").unwrap();
