@@ -21,9 +21,12 @@ async fn golden_v1_create_bodies_are_accepted_verbatim_with_the_documented_respo
         package_with_id(&s, cat, AccessPackageId(id.parse().unwrap()), id).await;
     }
     let t = s.admin();
-    for (request, response) in
-        [(DIRECT, DIRECT_RESPONSE), (AUTO, AUTO_RESPONSE), (TWO_STAGE, TWO_STAGE_RESPONSE), (QUESTIONS, QUESTIONS_RESPONSE)]
-    {
+    for (request, response) in [
+        (DIRECT, DIRECT_RESPONSE),
+        (AUTO, AUTO_RESPONSE),
+        (TWO_STAGE, TWO_STAGE_RESPONSE),
+        (QUESTIONS, QUESTIONS_RESPONSE),
+    ] {
         // Sent as the docs' text, byte for byte.
         let r = s
             .http
@@ -53,7 +56,9 @@ async fn golden_v1_create_bodies_are_accepted_verbatim_with_the_documented_respo
         assert_same_shape(&got.body, &docs, "");
     }
     // The questions example sends booleans and numbers as strings: they were coerced.
-    let r = s.get(&format!("{V1}/assignmentPolicies?$filter=displayName%20eq%20%27A%20Policy%20With%20Questions%27"), &t).await;
+    let r = s
+        .get(&format!("{V1}/assignmentPolicies?$filter=displayName%20eq%20%27A%20Policy%20With%20Questions%27"), &t)
+        .await;
     let q = &r.body["value"][0];
     assert_eq!(q["requestApprovalSettings"]["isApprovalRequiredForAdd"], true);
     assert_eq!(q["questions"][0]["sequence"], 1);
@@ -74,7 +79,10 @@ async fn policy_created_on_v1_reads_back_on_beta() {
     let r = s.get(&format!("{BETA}/accessPackageAssignmentPolicies/{id}"), &t).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let b = &r.body;
-    assert!(b["@odata.context"].as_str().unwrap().ends_with("/beta/$metadata#identityGovernance/entitlementManagement/accessPackageAssignmentPolicies/$entity"));
+    assert!(b["@odata.context"]
+        .as_str()
+        .unwrap()
+        .ends_with("/beta/$metadata#identityGovernance/entitlementManagement/accessPackageAssignmentPolicies/$entity"));
     assert_eq!(b["accessPackageId"], pkg.to_string());
     assert_eq!(b["durationInDays"], 0);
     assert_eq!(b["expirationDateTime"], Value::Null);
@@ -154,7 +162,10 @@ async fn policy_created_on_beta_reads_back_on_v1() {
     let st = &a["stages"][0];
     assert_eq!(st["durationBeforeAutomaticDenial"], "P7D");
     assert_eq!(st["durationBeforeEscalation"], "PT1H");
-    assert_eq!(st["primaryApprovers"], json!([{"@odata.type": "#microsoft.graph.requestorManager", "managerLevel": null}]));
+    assert_eq!(
+        st["primaryApprovers"],
+        json!([{"@odata.type": "#microsoft.graph.requestorManager", "managerLevel": null}])
+    );
     assert_eq!(st["fallbackPrimaryApprovers"][0]["userId"], manager.to_string());
     assert_eq!(st["escalationApprovers"][0]["groupId"], demo::group_id(2).to_string());
     assert_eq!(st["approverInformationVisibility"], "default");
@@ -214,7 +225,13 @@ async fn put_replaces_a_policy_and_patch_merges_into_it() {
     assert_eq!(got["allowedTargetScope"], "allMemberUsers");
 
     // PATCH merges into the current representation.
-    let r = s.patch(&v1, &t, &json!({"description": "patched", "requestorSettings": {"allowCustomAssignmentSchedule": true}})).await;
+    let r = s
+        .patch(
+            &v1,
+            &t,
+            &json!({"description": "patched", "requestorSettings": {"allowCustomAssignmentSchedule": true}}),
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let got = s.get(&v1, &t).await.body;
     assert_eq!(got["description"], "patched");
@@ -232,7 +249,12 @@ async fn put_replaces_a_policy_and_patch_merges_into_it() {
     s.stop().await;
 }
 
-fn assignment(pkg: AccessPackageId, policy: &str, catalog: grantd_domain::CatalogId, state: AssignmentState) -> Assignment {
+fn assignment(
+    pkg: AccessPackageId,
+    policy: &str,
+    catalog: grantd_domain::CatalogId,
+    state: AssignmentState,
+) -> Assignment {
     let now = chrono::Utc::now();
     Assignment {
         id: AssignmentId::new(),
@@ -259,7 +281,10 @@ async fn delete_removes_a_policy_unless_assignments_still_use_it() {
     let used = create_v1(&s, &t, &v1_body(pkg, "Used")).await;
     let expired_only = create_v1(&s, &t, &v1_body(pkg, "Expired only")).await;
     s.store.create_assignment(DEMO_TENANT, &assignment(pkg, &used, cat, AssignmentState::Delivered)).await.unwrap();
-    s.store.create_assignment(DEMO_TENANT, &assignment(pkg, &expired_only, cat, AssignmentState::Expired)).await.unwrap();
+    s.store
+        .create_assignment(DEMO_TENANT, &assignment(pkg, &expired_only, cat, AssignmentState::Expired))
+        .await
+        .unwrap();
 
     let r = s.delete(&format!("{V1}/assignmentPolicies/{free}"), &t).await;
     assert_eq!(r.status, 204, "{}", r.text);
@@ -292,35 +317,131 @@ async fn invalid_policies_are_rejected_with_graph_codes() {
     };
     // (name, version path, body, status, code, text the message must name)
     let cases: Vec<(&str, &str, Value, u16, &str, &str)> = vec![
-        ("approval without stages", "v1", v1(&|b| b["requestApprovalSettings"]["isApprovalRequiredForAdd"] = json!(true)),
-         400, "InvalidApprovalStages", "If approval is required, a valid list of stages must be provided."),
-        ("four stages", "v1", v1(&|b| b["requestApprovalSettings"] = json!({"isApprovalRequiredForAdd": true,
-            "stages": [stage.clone(), stage.clone(), stage.clone(), stage.clone()]})), 400, "InvalidApprovalStages", "3"),
-        ("any user without approval", "v1", v1(&|b| b["allowedTargetScope"] = json!("allExternalUsers")),
-         400, "AnyUserPolicyValidationError", "Any User"),
-        ("boolean that is not one", "v1", v1(&|b| b["requestorSettings"]["enableTargetsToSelfAddAccess"] = json!("yes")),
-         400, "InvalidModel", "requestorSettings.enableTargetsToSelfAddAccess"),
+        (
+            "approval without stages",
+            "v1",
+            v1(&|b| b["requestApprovalSettings"]["isApprovalRequiredForAdd"] = json!(true)),
+            400,
+            "InvalidApprovalStages",
+            "If approval is required, a valid list of stages must be provided.",
+        ),
+        (
+            "four stages",
+            "v1",
+            v1(&|b| {
+                b["requestApprovalSettings"] = json!({"isApprovalRequiredForAdd": true,
+            "stages": [stage.clone(), stage.clone(), stage.clone(), stage.clone()]})
+            }),
+            400,
+            "InvalidApprovalStages",
+            "3",
+        ),
+        (
+            "any user without approval",
+            "v1",
+            v1(&|b| b["allowedTargetScope"] = json!("allExternalUsers")),
+            400,
+            "AnyUserPolicyValidationError",
+            "Any User",
+        ),
+        (
+            "boolean that is not one",
+            "v1",
+            v1(&|b| b["requestorSettings"]["enableTargetsToSelfAddAccess"] = json!("yes")),
+            400,
+            "InvalidModel",
+            "requestorSettings.enableTargetsToSelfAddAccess",
+        ),
         ("number for a string", "v1", v1(&|b| b["displayName"] = json!(5)), 400, "InvalidModel", "displayName"),
-        ("unknown subject type", "v1", v1(&|b| b["requestorSettings"]["onBehalfRequestors"] = json!([{"@odata.type": "#microsoft.graph.everyone"}])),
-         400, "InvalidModel", "requestorSettings.onBehalfRequestors[0].@odata.type"),
-        ("subject set without a type", "v1", v1(&|b| b["specificAllowedTargets"] = json!([{"userId": "x"}])),
-         400, "InvalidModel", "specificAllowedTargets[0].@odata.type"),
-        ("bad duration", "v1", v1(&|b| b["expiration"]["duration"] = json!("soon")), 400, "InvalidModel", "expiration.duration"),
-        ("bad enum", "v1", v1(&|b| b["allowedTargetScope"] = json!("everybody")), 400, "InvalidModel", "allowedTargetScope"),
-        ("no package", "v1", v1(&|b| { b.as_object_mut().unwrap().remove("accessPackage"); }), 400, "InvalidModel", "accessPackage"),
-        ("unknown package", "v1", v1(&|b| b["accessPackage"]["id"] = json!(AccessPackageId::new().to_string())),
-         404, "ResourceNotFound", "access package"),
+        (
+            "unknown subject type",
+            "v1",
+            v1(&|b| {
+                b["requestorSettings"]["onBehalfRequestors"] = json!([{"@odata.type": "#microsoft.graph.everyone"}])
+            }),
+            400,
+            "InvalidModel",
+            "requestorSettings.onBehalfRequestors[0].@odata.type",
+        ),
+        (
+            "subject set without a type",
+            "v1",
+            v1(&|b| b["specificAllowedTargets"] = json!([{"userId": "x"}])),
+            400,
+            "InvalidModel",
+            "specificAllowedTargets[0].@odata.type",
+        ),
+        (
+            "bad duration",
+            "v1",
+            v1(&|b| b["expiration"]["duration"] = json!("soon")),
+            400,
+            "InvalidModel",
+            "expiration.duration",
+        ),
+        (
+            "bad enum",
+            "v1",
+            v1(&|b| b["allowedTargetScope"] = json!("everybody")),
+            400,
+            "InvalidModel",
+            "allowedTargetScope",
+        ),
+        (
+            "no package",
+            "v1",
+            v1(&|b| {
+                b.as_object_mut().unwrap().remove("accessPackage");
+            }),
+            400,
+            "InvalidModel",
+            "accessPackage",
+        ),
+        (
+            "unknown package",
+            "v1",
+            v1(&|b| b["accessPackage"]["id"] = json!(AccessPackageId::new().to_string())),
+            404,
+            "ResourceNotFound",
+            "access package",
+        ),
         ("not an object", "v1", json!([1, 2]), 400, "InvalidModel", "object"),
-        ("three stages on beta", "beta", json!({"accessPackageId": pkg.to_string(), "displayName": "B",
+        (
+            "three stages on beta",
+            "beta",
+            json!({"accessPackageId": pkg.to_string(), "displayName": "B",
             "requestorSettings": {"scopeType": "AllExistingDirectorySubjects"},
             "requestApprovalSettings": {"isApprovalRequired": true, "approvalStages": [
                 {"approvalStageTimeOutInDays": 1}, {"approvalStageTimeOutInDays": 1}, {"approvalStageTimeOutInDays": 1}]}}),
-         400, "InvalidApprovalStages", "2"),
-        ("unknown beta scope", "beta", json!({"accessPackageId": pkg.to_string(), "displayName": "B",
-            "requestorSettings": {"scopeType": "Everyone"}}), 400, "InvalidModel", "requestorSettings.scopeType"),
-        ("beta without package", "beta", json!({"displayName": "B"}), 400, "ArgumentNullException", "Parameter name: Id"),
-        ("negative days", "beta", json!({"accessPackageId": pkg.to_string(), "displayName": "B", "durationInDays": -1}),
-         400, "InvalidModel", "durationInDays"),
+            400,
+            "InvalidApprovalStages",
+            "2",
+        ),
+        (
+            "unknown beta scope",
+            "beta",
+            json!({"accessPackageId": pkg.to_string(), "displayName": "B",
+            "requestorSettings": {"scopeType": "Everyone"}}),
+            400,
+            "InvalidModel",
+            "requestorSettings.scopeType",
+        ),
+        (
+            "beta without package",
+            "beta",
+            json!({"displayName": "B"}),
+            400,
+            "ArgumentNullException",
+            "Parameter name: Id",
+        ),
+        (
+            "negative days",
+            "beta",
+            json!({"accessPackageId": pkg.to_string(), "displayName": "B", "durationInDays": -1}),
+            400,
+            "InvalidModel",
+            "durationInDays",
+        ),
     ];
     for (name, version, body, status, code, text) in cases {
         let path = if version == "v1" {

@@ -168,7 +168,11 @@ mod tests {
             ("AllExistingDirectoryMemberUsers", TargetScope::AllMemberUsers, "AllExistingDirectoryMemberUsers"),
             ("AllExistingDirectorySubjects", TargetScope::AllDirectoryUsers, "AllExistingDirectorySubjects"),
             ("AllExternalSubjects", TargetScope::AllExternalUsers, "AllExternalSubjects"),
-            ("AllDirectoryServicePrincipals", TargetScope::AllDirectoryServicePrincipals, "AllDirectoryServicePrincipals"),
+            (
+                "AllDirectoryServicePrincipals",
+                TargetScope::AllDirectoryServicePrincipals,
+                "AllDirectoryServicePrincipals",
+            ),
         ];
         for (beta, canonical, back) in table {
             assert_eq!(scope_from_beta(beta), Some(canonical), "{beta}");

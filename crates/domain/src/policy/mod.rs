@@ -151,10 +151,14 @@ impl Policy {
         }
         match self.expiration.kind {
             ExpirationType::AfterDuration if self.expiration.duration.is_none_or(|d| d <= Span::zero()) => {
-                return Err(invalid("The property 'expiration.duration' must be a positive duration when 'type' is 'afterDuration'."));
+                return Err(invalid(
+                    "The property 'expiration.duration' must be a positive duration when 'type' is 'afterDuration'.",
+                ));
             }
             ExpirationType::AfterDateTime if self.expiration.end_date_time.is_none() => {
-                return Err(invalid("The property 'expiration.endDateTime' is required when 'type' is 'afterDateTime'."));
+                return Err(invalid(
+                    "The property 'expiration.endDateTime' is required when 'type' is 'afterDateTime'.",
+                ));
             }
             _ => {}
         }
@@ -253,13 +257,15 @@ impl Policy {
 pub fn may_set_auto_assignment(caller: &Caller) -> bool {
     caller.user_id().is_some()
         && caller.may_write_em()
-        && caller.directory_roles.iter().any(|r| {
-            matches!(r, DirectoryRole::GlobalAdministrator | DirectoryRole::IdentityGovernanceAdministrator)
-        })
+        && caller
+            .directory_roles
+            .iter()
+            .any(|r| matches!(r, DirectoryRole::GlobalAdministrator | DirectoryRole::IdentityGovernanceAdministrator))
 }
 
 /// The message Graph answers an unauthorised auto-assignment write with (errors.md A7).
-pub const AUTO_ASSIGNMENT_MESSAGE: &str = "Only a Global admin or Identity governance admin can set an auto assignment policy.";
+pub const AUTO_ASSIGNMENT_MESSAGE: &str =
+    "Only a Global admin or Identity governance admin can set an auto assignment policy.";
 
 const POLICY_V1_FIELDS: &[Field] = &[
     field(&["id"], "id", FieldKind::Uuid, false),

@@ -47,7 +47,9 @@ impl Default for RequestorSettings {
 pub enum StageKind {
     #[default]
     Fixed,
-    Dynamic { custom_extension_id: Option<String> },
+    Dynamic {
+        custom_extension_id: Option<String>,
+    },
 }
 
 /// v1.0 `accessPackageApprovalStage` = beta `approvalStage`.

@@ -110,7 +110,12 @@ fn validation_rules() {
             3,
             None,
         ),
-        ("afterDuration needs a duration", |p| p.expiration.kind = ExpirationType::AfterDuration, 3, Some("InvalidModel")),
+        (
+            "afterDuration needs a duration",
+            |p| p.expiration.kind = ExpirationType::AfterDuration,
+            3,
+            Some("InvalidModel"),
+        ),
         ("afterDateTime needs an end", |p| p.expiration.kind = ExpirationType::AfterDateTime, 3, Some("InvalidModel")),
         (
             "an empty multiple choice question",

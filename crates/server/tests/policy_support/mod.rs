@@ -21,8 +21,11 @@ pub const QUESTIONS_RESPONSE: &str = include_str!("../golden/v1-post-assignmentp
 
 /// The access package ids the golden request bodies name; tests create packages with them so
 /// the bodies go out byte for byte.
-pub const GOLDEN_PACKAGES: [&str; 3] =
-    ["8a36831e-1527-4b2b-aff2-81259a8d8e76", "a2e1ca1e-4e56-47d2-9daa-e2ba8d12a82b", "977c7ff4-ef8f-4910-9d31-49048ddf3120"];
+pub const GOLDEN_PACKAGES: [&str; 3] = [
+    "8a36831e-1527-4b2b-aff2-81259a8d8e76",
+    "a2e1ca1e-4e56-47d2-9daa-e2ba8d12a82b",
+    "977c7ff4-ef8f-4910-9d31-49048ddf3120",
+];
 
 pub async fn catalog(s: &TestServer, name: &str) -> CatalogId {
     let now = s.clock_now();

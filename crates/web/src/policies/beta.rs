@@ -10,16 +10,16 @@ use crate::error::GraphResult;
 use crate::json::ApiVersion;
 use crate::wire::format_datetime;
 use grantd_domain::policy::compat::{
-    days, expiration_from_beta, expiration_to_beta, minutes, recurrence_from_beta, recurrence_to_beta,
-    scope_from_beta, scope_to_beta, whole_days, whole_minutes,
-};
-use grantd_domain::policy::subject::{join_backups, split_backups};
-use grantd_domain::policy::{
-    ApprovalMode, ApprovalSettings, ApprovalStage, ApproverVisibility, CredentialType, Expiration, ExpirationType, NotificationSettings,
-    Policy, Recurrence, RecurrenceRange, ReviewExpirationBehavior, ReviewSettings, Schedule, StageKind, Subject,
-    SubjectSet, TargetScope, VerifiableCredentialSettings,
+    days, expiration_from_beta, expiration_to_beta, minutes, recurrence_from_beta, recurrence_to_beta, scope_from_beta,
+    scope_to_beta, whole_days, whole_minutes,
 };
 use grantd_domain::policy::enums::RecurrenceRangeType;
+use grantd_domain::policy::subject::{join_backups, split_backups};
+use grantd_domain::policy::{
+    ApprovalMode, ApprovalSettings, ApprovalStage, ApproverVisibility, CredentialType, Expiration, ExpirationType,
+    NotificationSettings, Policy, Recurrence, RecurrenceRange, ReviewExpirationBehavior, ReviewSettings, Schedule,
+    StageKind, Subject, SubjectSet, TargetScope, VerifiableCredentialSettings,
+};
 use serde_json::{json, Value};
 
 const V: ApiVersion = ApiVersion::Beta;
@@ -56,7 +56,9 @@ fn read_stage(at: &At<'_>, keep: Option<&ApprovalStage>) -> GraphResult<Approval
         fallback_primary_approvers: fallback_primary,
         escalation_approvers,
         fallback_escalation_approvers: fallback_escalation,
-        approver_information_visibility: keep.map(|k| k.approver_information_visibility).unwrap_or(ApproverVisibility::Default),
+        approver_information_visibility: keep
+            .map(|k| k.approver_information_visibility)
+            .unwrap_or(ApproverVisibility::Default),
     })
 }
 
@@ -84,22 +86,24 @@ fn read_review(o: &Obj<'_>, keep: Option<&ReviewSettings>) -> GraphResult<Review
     let keep_schedule = keep.and_then(|k| k.schedule.as_ref());
     let duration = o.i32("durationInDays")?.filter(|n| *n > 0).map(|n| Expiration::after(days(n)));
     let pattern = match o.string("recurrenceType")? {
-        Some(s) => Some(recurrence_from_beta(&s).ok_or_else(|| bad(&o.at("recurrenceType"), format!("the value '{s}' is not valid")))?),
+        Some(s) => Some(
+            recurrence_from_beta(&s)
+                .ok_or_else(|| bad(&o.at("recurrenceType"), format!("the value '{s}' is not valid")))?,
+        ),
         None => None,
     };
-    let range = keep_schedule.and_then(|s| s.recurrence.as_ref()).and_then(|r| r.range.clone()).or_else(|| {
-        Some(RecurrenceRange {
+    let range =
+        keep_schedule.and_then(|s| s.recurrence.as_ref()).and_then(|r| r.range.clone()).unwrap_or(RecurrenceRange {
             kind: Some(RecurrenceRangeType::NoEnd),
             number_of_occurrences: 0,
             recurrence_time_zone: None,
             start_date: None,
             end_date: None,
-        })
-    });
+        });
     let schedule = Schedule {
         start_date_time: o.datetime("startDateTime")?,
         expiration: duration,
-        recurrence: pattern.map(|p| Recurrence { pattern: Some(p), range }),
+        recurrence: pattern.map(|p| Recurrence { pattern: Some(p), range: Some(range) }),
     };
     let empty = schedule == Schedule::default();
     Ok(ReviewSettings {
@@ -150,7 +154,8 @@ pub fn apply(o: &Obj<'_>, p: &mut Policy, creating: bool) -> GraphResult<()> {
         Some(at) => {
             let s = at.obj()?;
             let scope = match s.string("scopeType")? {
-                Some(t) => scope_from_beta(&t).ok_or_else(|| bad(&s.at("scopeType"), format!("the value '{t}' is not valid")))?,
+                Some(t) => scope_from_beta(&t)
+                    .ok_or_else(|| bad(&s.at("scopeType"), format!("the value '{t}' is not valid")))?,
                 None => TargetScope::NotSpecified,
             };
             (scope, s.bool_or("acceptRequests", true)?, subjects::read_list(&s, "allowedRequestors", V)?)
@@ -179,7 +184,10 @@ pub fn apply(o: &Obj<'_>, p: &mut Policy, creating: bool) -> GraphResult<()> {
     p.questions = questions::read(o)?;
     let mut bindings = read_extensions(o, "customExtensionStageSettings")?;
     for h in read_extensions(o, "customExtensionHandlers")? {
-        if !bindings.iter().any(|b| b.id == h.id || (b.stage == h.stage && b.custom_extension_id == h.custom_extension_id)) {
+        if !bindings
+            .iter()
+            .any(|b| b.id == h.id || (b.stage == h.stage && b.custom_extension_id == h.custom_extension_id))
+        {
             bindings.push(h);
         }
     }

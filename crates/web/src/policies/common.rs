@@ -6,7 +6,9 @@ use crate::error::GraphResult;
 use crate::wire::{format_datetime, format_duration};
 use chrono::{DateTime, NaiveDate, Utc};
 use grantd_domain::policy::enums::{DayOfWeek, RecurrencePatternType, RecurrenceRangeType, WeekIndex};
-use grantd_domain::policy::{Expiration, ExpirationType, Recurrence, RecurrencePattern, RecurrenceRange, Schedule, Span};
+use grantd_domain::policy::{
+    Expiration, ExpirationType, Recurrence, RecurrencePattern, RecurrenceRange, Schedule, Span,
+};
 use serde_json::{json, Value};
 
 pub fn duration(d: &Option<Span>) -> Value {

@@ -13,12 +13,13 @@ use axum::response::Response;
 use axum::Extension;
 use grantd_domain::filter::{Col, Filter, Value as FValue};
 use grantd_domain::policy::{
-    may_set_auto_assignment, AUTO_ASSIGNMENT_MESSAGE, Policy, MAX_STAGES_BETA, MAX_STAGES_V1, POLICY_BETA, POLICY_V1,
+    may_set_auto_assignment, Policy, AUTO_ASSIGNMENT_MESSAGE, MAX_STAGES_BETA, MAX_STAGES_V1, POLICY_BETA, POLICY_V1,
 };
 use grantd_domain::roles::{Caller, CatalogAction, Principal};
 use grantd_domain::{parse_guid, AccessPackageId, CatalogId, PolicyId};
 use grantd_store::PolicyDeletion;
 use serde_json::{Map, Value};
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 /// Routes of one version answer only under that version (`/beta/.../assignmentPolicies` is
@@ -81,9 +82,8 @@ async fn render_all(
     for p in policies {
         let mut r = render(p, v);
         if want_package {
-            if !packages.contains_key(&p.access_package_id) {
-                let pkg = state.store.get_access_package(caller.tenant, p.access_package_id).await?;
-                packages.insert(p.access_package_id, pkg);
+            if let Entry::Vacant(e) = packages.entry(p.access_package_id) {
+                e.insert(state.store.get_access_package(caller.tenant, p.access_package_id).await?);
             }
             r["accessPackage"] = packages
                 .get(&p.access_package_id)
@@ -92,12 +92,12 @@ async fn render_all(
                 .unwrap_or(Value::Null);
         }
         if want_catalog {
-            if !catalogs.contains_key(&p.catalog_id) {
-                let c = state.store.get_catalog(caller.tenant, p.catalog_id).await?;
-                catalogs.insert(p.catalog_id, c);
+            if let Entry::Vacant(e) = catalogs.entry(p.catalog_id) {
+                e.insert(state.store.get_catalog(caller.tenant, p.catalog_id).await?);
             }
             let name = if v == ApiVersion::V1 { "catalog" } else { "accessPackageCatalog" };
-            r[name] = catalogs.get(&p.catalog_id).and_then(|x| x.as_ref()).map(|x| nav::catalog(x, v)).unwrap_or(Value::Null);
+            r[name] =
+                catalogs.get(&p.catalog_id).and_then(|x| x.as_ref()).map(|x| nav::catalog(x, v)).unwrap_or(Value::Null);
         }
         out.push(r);
     }
@@ -167,7 +167,11 @@ fn max_stages(v: ApiVersion) -> usize {
 /// The checks every write ends with: the auto-assignment rule (A7), then the policy rules.
 fn check_write(caller: &Caller, before: Option<&Policy>, p: &Policy, v: ApiVersion) -> GraphResult<()> {
     if (p.is_auto_assignment() || before.is_some_and(Policy::is_auto_assignment)) && !may_set_auto_assignment(caller) {
-        return Err(GraphError::new(StatusCode::FORBIDDEN, "AutoAssignmentPolicyRequirementNotMet", AUTO_ASSIGNMENT_MESSAGE));
+        return Err(GraphError::new(
+            StatusCode::FORBIDDEN,
+            "AutoAssignmentPolicyRequirementNotMet",
+            AUTO_ASSIGNMENT_MESSAGE,
+        ));
     }
     p.validate(max_stages(v))?;
     Ok(())
@@ -244,7 +248,13 @@ async fn patch(state: AppState, caller: Caller, v: ApiVersion, id: String, body:
     let mut merged = render(&current, v);
     if v == ApiVersion::V1 {
         if let Value::Object(m) = &mut merged {
-            m.insert("accessPackage".into(), Value::Object(Map::from_iter([("id".to_string(), Value::String(current.access_package_id.to_string()))])));
+            m.insert(
+                "accessPackage".into(),
+                Value::Object(Map::from_iter([(
+                    "id".to_string(),
+                    Value::String(current.access_package_id.to_string()),
+                )])),
+            );
         }
     }
     merge(&mut merged, body);
@@ -258,10 +268,7 @@ async fn delete(state: AppState, caller: Caller, id: String) -> GraphResult<Resp
         PolicyDeletion::NotFound => Err(not_found()),
         PolicyDeletion::HasAssignments(n) => Err(GraphError::conflict(
             "InvalidDeletePolicyHasAssignments",
-            format!(
-                "The policy: {} can not be deleted because there are active assignments ({n}).",
-                p.display_name
-            ),
+            format!("The policy: {} can not be deleted because there are active assignments ({n}).", p.display_name),
         )),
     }
 }

@@ -85,7 +85,8 @@ pub(crate) fn read_extensions(o: &Obj<'_>, name: &str) -> GraphResult<Vec<Custom
         let stage = e
             .enumeration("stage", CustomExtensionStage::parse)?
             .ok_or_else(|| bad(&e.at("stage"), "a value is required"))?;
-        let ext = e.nav_id("customExtension")?.ok_or_else(|| bad(&e.at("customExtension.id"), "a value is required"))?;
+        let ext =
+            e.nav_id("customExtension")?.ok_or_else(|| bad(&e.at("customExtension.id"), "a value is required"))?;
         let custom_extension_id = parse_guid(&ext)
             .map(|u| u.to_string())
             .ok_or_else(|| bad(&e.at("customExtension.id"), format!("'{ext}' is not a valid GUID")))?;

@@ -37,7 +37,10 @@ fn required(o: &Obj<'_>, name: &str) -> GraphResult<String> {
 pub fn read(at: &At<'_>, v: ApiVersion) -> GraphResult<SubjectSet> {
     let o = at.obj()?;
     let Some(ty) = o.odata_type()? else {
-        return Err(bad(&o.at("@odata.type"), "the type of a subject set is required (e.g. #microsoft.graph.singleUser)"));
+        return Err(bad(
+            &o.at("@odata.type"),
+            "the type of a subject set is required (e.g. #microsoft.graph.singleUser)",
+        ));
     };
     let description = o.string("description")?;
     let subject = match ty.as_str() {
@@ -151,7 +154,10 @@ mod tests {
             Subject::TargetUserSponsors,
             Subject::TargetApplicationOwners,
             Subject::TargetAgentIdentitySponsorsOrOwners,
-            Subject::AttributeRuleMembers { membership_rule: "(user.department -eq \"Sales\")".into(), description: None },
+            Subject::AttributeRuleMembers {
+                membership_rule: "(user.department -eq \"Sales\")".into(),
+                description: None,
+            },
             Subject::SingleServicePrincipal { service_principal_id: id.into(), description: None },
             Subject::RuleBased { rule: "x".into() },
         ];
@@ -168,10 +174,13 @@ mod tests {
     #[test]
     fn id_names_differ_by_version() {
         let id = "7deff43e-1f17-44ef-9e5f-d516b0ba11d4";
-        let v1 = render(&SubjectSet::new(Subject::SingleUser { user_id: id.into(), description: None }), ApiVersion::V1);
+        let v1 =
+            render(&SubjectSet::new(Subject::SingleUser { user_id: id.into(), description: None }), ApiVersion::V1);
         assert_eq!(v1["userId"], id);
-        let beta =
-            render(&SubjectSet::new(Subject::GroupMembers { group_id: id.into(), description: None }), ApiVersion::Beta);
+        let beta = render(
+            &SubjectSet::new(Subject::GroupMembers { group_id: id.into(), description: None }),
+            ApiVersion::Beta,
+        );
         assert_eq!(beta["id"], id);
         assert_eq!(beta["isBackup"], false);
         // Either spelling is read on either version.
@@ -186,7 +195,8 @@ mod tests {
         assert!(e.message.contains("x[0].@odata.type"), "{}", e.message);
         let e = one(ApiVersion::V1, json!({"userId": "x"})).unwrap_err();
         assert!(e.message.contains("@odata.type"), "{}", e.message);
-        let e = one(ApiVersion::V1, json!({"@odata.type": "#microsoft.graph.singleUser", "userId": "nope"})).unwrap_err();
+        let e =
+            one(ApiVersion::V1, json!({"@odata.type": "#microsoft.graph.singleUser", "userId": "nope"})).unwrap_err();
         assert!(e.message.contains("x[0].userId"), "{}", e.message);
         let e = one(ApiVersion::V1, json!({"@odata.type": "#microsoft.graph.groupMembers"})).unwrap_err();
         assert!(e.message.contains("x[0].groupId"), "{}", e.message);

@@ -93,26 +93,26 @@ fn v1_and_beta_fragments_map_both_ways() {
         (
             "one approval stage with escalation and backups",
             json!({"requestApprovalSettings": {
-                "isApprovalRequiredForAdd": true, "isApprovalRequiredForUpdate": true, "isRequestorJustificationRequired": true,
-                "stages": [{
-                    "durationBeforeAutomaticDenial": "P14D", "durationBeforeEscalation": "PT2H",
-                    "isApproverJustificationRequired": true, "isEscalationEnabled": true,
-                    "primaryApprovers": [{"@odata.type": "#microsoft.graph.requestorManager", "managerLevel": 1}],
-                    "fallbackPrimaryApprovers": [{"@odata.type": "#microsoft.graph.singleUser", "userId": U, "description": null}],
-                    "escalationApprovers": [{"@odata.type": "#microsoft.graph.groupMembers", "groupId": G, "description": null}],
-                    "fallbackEscalationApprovers": []
-                }]}}),
+            "isApprovalRequiredForAdd": true, "isApprovalRequiredForUpdate": true, "isRequestorJustificationRequired": true,
+            "stages": [{
+                "durationBeforeAutomaticDenial": "P14D", "durationBeforeEscalation": "PT2H",
+                "isApproverJustificationRequired": true, "isEscalationEnabled": true,
+                "primaryApprovers": [{"@odata.type": "#microsoft.graph.requestorManager", "managerLevel": 1}],
+                "fallbackPrimaryApprovers": [{"@odata.type": "#microsoft.graph.singleUser", "userId": U, "description": null}],
+                "escalationApprovers": [{"@odata.type": "#microsoft.graph.groupMembers", "groupId": G, "description": null}],
+                "fallbackEscalationApprovers": []
+            }]}}),
             json!({"requestApprovalSettings": {
-                "isApprovalRequired": true, "isApprovalRequiredForExtension": true, "isRequestorJustificationRequired": true,
-                "approvalMode": "SingleStage",
-                "approvalStages": [{
-                    "approvalStageTimeOutInDays": 14, "escalationTimeInMinutes": 120,
-                    "isApproverJustificationRequired": true, "isEscalationEnabled": true,
-                    "primaryApprovers": [
-                        {"@odata.type": "#microsoft.graph.requestorManager", "isBackup": false, "managerLevel": 1},
-                        {"@odata.type": "#microsoft.graph.singleUser", "isBackup": true, "id": U, "description": null}],
-                    "escalationApprovers": [{"@odata.type": "#microsoft.graph.groupMembers", "isBackup": false, "id": G, "description": null}]
-                }]}}),
+            "isApprovalRequired": true, "isApprovalRequiredForExtension": true, "isRequestorJustificationRequired": true,
+            "approvalMode": "SingleStage",
+            "approvalStages": [{
+                "approvalStageTimeOutInDays": 14, "escalationTimeInMinutes": 120,
+                "isApproverJustificationRequired": true, "isEscalationEnabled": true,
+                "primaryApprovers": [
+                    {"@odata.type": "#microsoft.graph.requestorManager", "isBackup": false, "managerLevel": 1},
+                    {"@odata.type": "#microsoft.graph.singleUser", "isBackup": true, "id": U, "description": null}],
+                "escalationApprovers": [{"@odata.type": "#microsoft.graph.groupMembers", "isBackup": false, "id": G, "description": null}]
+            }]}}),
         ),
         (
             "no approval",
@@ -169,7 +169,8 @@ fn v1_and_beta_fragments_map_both_ways() {
     }
 }
 
-const TWO_STAGE: &str = include_str!("../../../server/tests/golden/v1-post-assignmentpolicies-external-two-stage.request.json");
+const TWO_STAGE: &str =
+    include_str!("../../../server/tests/golden/v1-post-assignmentpolicies-external-two-stage.request.json");
 const QUESTIONS: &str = include_str!("../../../server/tests/golden/v1-post-assignmentpolicies-questions.request.json");
 
 #[test]

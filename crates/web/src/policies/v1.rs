@@ -99,7 +99,8 @@ fn read_automatic(o: &Obj<'_>) -> GraphResult<AutomaticRequestSettings> {
 pub fn apply(o: &Obj<'_>, p: &mut Policy) -> GraphResult<()> {
     p.display_name = o.string("displayName")?.unwrap_or_default();
     p.description = o.string("description")?;
-    p.allowed_target_scope = o.enumeration("allowedTargetScope", TargetScope::parse)?.unwrap_or(TargetScope::NotSpecified);
+    p.allowed_target_scope =
+        o.enumeration("allowedTargetScope", TargetScope::parse)?.unwrap_or(TargetScope::NotSpecified);
     p.specific_allowed_targets = subjects::read_list(o, "specificAllowedTargets", V)?;
     p.automatic_request_settings = match o.child("automaticRequestSettings") {
         Some(at) => Some(read_automatic(&at.obj()?)?),
