@@ -49,11 +49,15 @@ fn not_found() -> GraphError {
     GraphError::not_found("access package assignment policy")
 }
 
-fn who(caller: &Caller) -> Option<String> {
-    match &caller.principal {
-        Principal::User { id } => Some(id.to_string()),
+/// `createdBy`/`modifiedBy`: the user's principal name (Graph shows UPNs), or the app id.
+async fn who(state: &AppState, caller: &Caller) -> GraphResult<Option<String>> {
+    Ok(match &caller.principal {
+        Principal::User { id } => match state.store.get_user(caller.tenant, *id).await? {
+            Some(u) => Some(u.user_principal_name),
+            None => Some(id.to_string()),
+        },
         Principal::App { app_id } => Some(app_id.clone()),
-    }
+    })
 }
 
 /// Loads a policy the caller may `action` on.
@@ -194,7 +198,8 @@ async fn create(state: AppState, caller: Caller, v: ApiVersion, body: Value) -> 
     if !caller.may_on_catalog(package.catalog_id, CatalogAction::ManagePackages) {
         return Err(GraphError::forbidden());
     }
-    let mut p = Policy::new(PolicyId::new(), package.id, package.catalog_id, state.clock.now(), who(&caller));
+    let mut p =
+        Policy::new(PolicyId::new(), package.id, package.catalog_id, state.clock.now(), who(&state, &caller).await?);
     apply(&body, v, &mut p, true)?;
     check_write(&caller, None, &p, v)?;
     state.store.create_policy(caller.tenant, &p).await?;
@@ -217,7 +222,7 @@ async fn replace(state: AppState, caller: Caller, v: ApiVersion, id: String, bod
     let mut p = before.clone();
     apply(&body, v, &mut p, false)?;
     p.modified_date_time = state.clock.now();
-    p.modified_by = who(&caller);
+    p.modified_by = who(&state, &caller).await?;
     check_write(&caller, Some(&before), &p, v)?;
     state.store.update_policy(caller.tenant, &p).await?;
     Ok(json::entity(StatusCode::OK, v, &entity_set(v), render(&p, v)))
