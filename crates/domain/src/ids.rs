@@ -45,6 +45,7 @@ id_type!(
     RoleScopeId,
     ResourceRequestId,
     RoleAssignmentId,
+    AssignmentId,
 );
 
 /// Parses a Graph path or body id: a GUID in any case, with or without braces.

@@ -3,6 +3,7 @@
 //! database types here.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod assignment;
 pub mod catalog;
 pub mod clock;
 pub mod directory;
@@ -10,6 +11,7 @@ pub mod error;
 pub mod fields;
 pub mod filter;
 pub mod ids;
+pub mod policy;
 pub mod request;
 pub mod resource;
 pub mod roles;

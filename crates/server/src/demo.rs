@@ -199,6 +199,77 @@ pub async fn seed_entitlements(store: &Store, clock: &dyn Clock) -> Result<(), S
             };
             store.create_role_scope(DEMO_TENANT, &rs).await?;
         }
+        seed_policies(store, *n, &p, admin.clone(), now).await?;
     }
     Ok(())
+}
+
+/// Each package gets an administrator-only direct assignment policy; Sales Tools and Engineering
+/// Onboarding also get a self-service policy (Sales Tools with the requestor's manager as
+/// approver), Finance Reports one for Finance members approved by Nestor Wilke.
+async fn seed_policies(
+    store: &Store,
+    n: u16,
+    p: &AccessPackage,
+    by: Option<String>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    use grantd_domain::policy::{ApprovalStage, ExpirationType, Policy, Subject, SubjectSet, TargetScope};
+    let mut direct = Policy::new(policy_id(n * 10 + 1), p.id, p.catalog_id, now, by.clone());
+    direct.display_name = "Direct assignment".into();
+    direct.description = Some("Administrators assign this package directly.".into());
+    direct.allowed_target_scope = TargetScope::NotSpecified;
+    direct.expiration.kind = ExpirationType::NoExpiration;
+    store.create_policy(DEMO_TENANT, &direct).await?;
+
+    let mut selfservice = Policy::new(policy_id(n * 10 + 2), p.id, p.catalog_id, now, by);
+    selfservice.requestor_settings.enable_targets_to_self_add_access = true;
+    selfservice.requestor_settings.enable_targets_to_self_update_access = true;
+    selfservice.requestor_settings.enable_targets_to_self_remove_access = true;
+    selfservice.expiration.kind = ExpirationType::AfterDuration;
+    selfservice.expiration.duration = Some(chrono::Duration::days(90));
+    match n {
+        1 => {
+            selfservice.display_name = "Employees, manager approval".into();
+            selfservice.allowed_target_scope = TargetScope::AllMemberUsers;
+            selfservice.approval.is_approval_required_for_add = true;
+            selfservice.approval.is_requestor_justification_required = true;
+            selfservice.approval.stages = vec![ApprovalStage {
+                duration_before_automatic_denial: Some(chrono::Duration::days(14)),
+                primary_approvers: vec![SubjectSet::new(Subject::RequestorManager { manager_level: Some(1) })],
+                fallback_primary_approvers: vec![SubjectSet::new(Subject::SingleUser {
+                    user_id: user_id(4).to_string(),
+                    description: Some("Adele Vance".into()),
+                })],
+                ..ApprovalStage::default()
+            }];
+        }
+        2 => {
+            selfservice.display_name = "Employees, no approval".into();
+            selfservice.allowed_target_scope = TargetScope::AllMemberUsers;
+        }
+        _ => {
+            selfservice.display_name = "Finance team, finance manager approval".into();
+            selfservice.allowed_target_scope = TargetScope::SpecificDirectoryUsers;
+            selfservice.specific_allowed_targets = vec![SubjectSet::new(Subject::GroupMembers {
+                group_id: group_id(3).to_string(),
+                description: Some("Finance Reports Readers".into()),
+            })];
+            selfservice.approval.is_approval_required_for_add = true;
+            selfservice.approval.stages = vec![ApprovalStage {
+                duration_before_automatic_denial: Some(chrono::Duration::days(7)),
+                primary_approvers: vec![SubjectSet::new(Subject::SingleUser {
+                    user_id: user_id(10).to_string(),
+                    description: Some("Nestor Wilke".into()),
+                })],
+                ..ApprovalStage::default()
+            }];
+        }
+    }
+    store.create_policy(DEMO_TENANT, &selfservice).await?;
+    Ok(())
+}
+
+pub fn policy_id(n: u16) -> grantd_domain::PolicyId {
+    grantd_domain::PolicyId(demo_id(5, n).0)
 }

@@ -195,15 +195,16 @@ async fn catalog_creator_becomes_owner_of_the_new_catalog() {
 }
 
 #[tokio::test]
-async fn end_user_cannot_create_catalogs_and_lists_none() {
+async fn end_user_cannot_create_or_list_catalogs() {
     let s = TestServer::start().await;
     let u = s.end_user(8);
     let r = s.post(&format!("{V1}/catalogs"), &u, &json!({"displayName": "x"})).await;
     assert_eq!(r.status, 403);
     assert_eq!(r.error_code(), "UnAuthorized");
+    // A user without any entitlement-management role may not list (errors.md A1b).
     let r = s.get(&format!("{V1}/catalogs"), &u).await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.body["value"], json!([]));
+    assert_eq!(r.status, 403, "{}", r.text);
+    assert_eq!(r.error_code(), "UnAuthorized");
     let r = s.get(&format!("{V1}/catalogs/{}", demo::catalog_id(1)), &u).await;
     assert_eq!(r.status, 404);
     // A global reader sees all but writes nothing.

@@ -234,25 +234,4 @@ impl Store {
         tx.commit().await?;
         Ok(DeletePackage::Deleted)
     }
-
-    /// The stored documents of the assignment policies of the given packages, as raw JSON
-    /// (for `$expand` of a package's policies; the policies module owns their shape).
-    pub async fn policy_docs_of_packages(
-        &self,
-        tenant: TenantId,
-        ids: &[AccessPackageId],
-    ) -> Result<Vec<(AccessPackageId, String)>, StoreError> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let stmt = Query::select()
-            .columns([Alias::new("access_package_id"), Alias::new("doc")])
-            .from(Alias::new("assignment_policies"))
-            .and_where(c("tenant_id").eq(tenant.as_uuid()))
-            .and_where(c("access_package_id").is_in(ids.iter().map(|i| i.0)))
-            .order_by(Alias::new("id"), sea_query::Order::Asc)
-            .to_owned();
-        let rows = self.read().await?.fetch_uuid_text(&stmt).await?;
-        Ok(rows.into_iter().map(|(p, d)| (AccessPackageId(p), d)).collect())
-    }
 }

@@ -106,23 +106,6 @@ impl Tx {
         })
     }
 
-    /// Fetches (UUID, text) pairs: the first two columns of every row (an owner id and a `doc`).
-    pub(crate) async fn fetch_uuid_text<S: SqlxBinder>(
-        &mut self,
-        stmt: &S,
-    ) -> Result<Vec<(uuid::Uuid, String)>, StoreError> {
-        dispatch!(self, stmt, |sql, vals, conn| {
-            let rows = sqlx::query_with(&sql, vals).fetch_all(conn).await.map_err(StoreError::from_sqlx)?;
-            rows.iter()
-                .map(|r| {
-                    let id = r.try_get::<uuid::Uuid, _>(0).map_err(StoreError::from_sqlx)?;
-                    let text = r.try_get::<String, _>(1).map_err(StoreError::from_sqlx)?;
-                    Ok((id, text))
-                })
-                .collect()
-        })
-    }
-
     /// Fetches one integer (a COUNT).
     pub(crate) async fn fetch_i64<S: SqlxBinder>(&mut self, stmt: &S) -> Result<i64, StoreError> {
         dispatch!(self, stmt, |sql, vals, conn| {

@@ -4,12 +4,14 @@
 //! tests run on both. Every table is keyed by tenant first; every query filters by tenant.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod assignments;
 mod catalogs;
 mod db;
 mod directory;
 mod error;
 mod filter_sql;
 mod jobs;
+mod policies;
 mod record;
 mod resources;
 mod roles;
@@ -19,5 +21,6 @@ pub use db::{Backend, Store};
 pub use directory::{DirectoryMember, MembershipChange};
 pub use error::StoreError;
 pub use jobs::{Job, NewJob};
+pub use policies::PolicyDeletion;
 pub use record::{ListQuery, Page, Record};
 pub use resources::RemoveResource;

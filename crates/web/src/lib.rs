@@ -10,6 +10,7 @@ pub mod directory;
 pub mod entitlement;
 pub mod error;
 pub mod json;
+pub mod policies;
 pub mod query;
 pub mod rbac;
 pub mod wire;
@@ -54,6 +55,7 @@ fn api(state: &AppState, version: ApiVersion) -> Router<AppState> {
         .merge(directory::groups::router())
         .merge(rbac::router())
         .merge(entitlement::router())
+        .merge(policies::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(Extension(version))
 }

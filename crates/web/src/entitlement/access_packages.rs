@@ -2,10 +2,10 @@
 //! create, get, update, delete. v1.0 binds and expands the catalog as `catalog`; beta renders
 //! `catalogId` and expands `accessPackageCatalog`. Expansions: the catalog, the assignment
 //! policies (`assignmentPolicies` / `accessPackageAssignmentPolicies`, rendered by
-//! `policy_expand`) and the resource role scopes.
+//! `crate::policies`) and the resource role scopes.
 use super::{
-    actor, add_scope, catalog_at, catalog_ref, catalog_scope, catalogs, not_found, package_at, parse_id, policy_expand,
-    present, require, role_scopes, set, IdRef, EM,
+    actor, add_scope, catalog_at, catalog_ref, catalog_scope, catalogs, not_found, package_at, parse_id, present,
+    require, role_scopes, set, IdRef, EM,
 };
 use crate::error::{GraphError, GraphResult};
 use crate::json::{self, ApiVersion, GraphBody};
@@ -113,7 +113,7 @@ async fn render_all(
         }
     }
     if expand.contains(&policies_nav) {
-        let mut by_pkg = policy_expand::policies_for_packages(state, caller, v, &ids).await?;
+        let mut by_pkg = crate::policies::policies_for_packages(state, caller.tenant, v, &ids).await?;
         for (item, p) in items.iter_mut().zip(pkgs) {
             item[policies_nav] = Value::Array(by_pkg.remove(&p.id).unwrap_or_default());
         }
@@ -137,7 +137,7 @@ async fn list(
 ) -> GraphResult<Response> {
     let expand = q.check_expand(ENTITY, &navs(v))?;
     let mut lq = q.list_query(fields(v))?;
-    lq.scope = catalog_scope(caller, "catalog_id");
+    lq.scope = catalog_scope(caller, "catalog_id")?;
     if let Some(s) = scope {
         add_scope(&mut lq.scope, s);
     }

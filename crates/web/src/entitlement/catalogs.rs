@@ -111,7 +111,7 @@ async fn list_catalogs(
 ) -> GraphResult<Response> {
     let expand = q.check_expand(ENTITY, &["accessPackages"])?;
     let mut lq = q.list_query(fields(v))?;
-    lq.scope = catalog_scope(&caller, "id");
+    lq.scope = catalog_scope(&caller, "id")?;
     let page = state.store.list_catalogs(caller.tenant, &lq).await?;
     let mut items = render_all(&state, &caller, v, &page.items, &expand).await?;
     q.select(ENTITY, &mut items, &expand)?;

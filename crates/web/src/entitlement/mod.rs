@@ -15,7 +15,6 @@
 //!   409 `AccessPackageHasAssignments`; its policies and resource role scopes go with it.
 pub mod access_packages;
 pub mod catalogs;
-pub mod policy_expand;
 pub mod resource_requests;
 pub mod resources;
 pub mod role_scopes;
@@ -85,12 +84,19 @@ pub fn parse_id<T: From<Uuid>>(s: &str) -> Option<T> {
 }
 
 /// Restricts a list to the catalogs the caller may read (None = every catalog). An empty set
-/// restricts to nothing rather than lifting the restriction.
-pub fn catalog_scope(caller: &Caller, column: &'static str) -> Option<Filter> {
-    caller.readable_catalogs().map(|cats| Filter::In {
+/// restricts to nothing rather than lifting the restriction. A caller with no
+/// entitlement-management access at all (no admin grant, no EM role) is refused with 403
+/// `UnAuthorized`, as Graph answers role-less users listing these sets (errors.md A1b); one whose
+/// roles cover no catalog gets an empty list.
+pub fn catalog_scope(caller: &Caller, column: &'static str) -> GraphResult<Option<Filter>> {
+    let readable = caller.readable_catalogs();
+    if readable.as_ref().is_some_and(|c| c.is_empty()) && caller.em_roles.is_empty() {
+        return Err(GraphError::forbidden());
+    }
+    Ok(readable.map(|cats| Filter::In {
         col: Col { column, lower: false },
         values: cats.into_iter().map(|c| Value::Uuid(c.0)).collect(),
-    })
+    }))
 }
 
 /// ANDs an extra restriction into a list query's scope.

@@ -123,7 +123,7 @@ async fn list_requests(
         ApiVersion::V1 => &REQUEST_V1,
         ApiVersion::Beta => &REQUEST_BETA,
     })?;
-    lq.scope = catalog_scope(&caller, "catalog_id");
+    lq.scope = catalog_scope(&caller, "catalog_id")?;
     let page = state.store.list_resource_requests(caller.tenant, &lq).await?;
     let mut items = render_all(&state, &caller, v, &page.items, &expand).await?;
     q.select(ENTITY, &mut items, &expand)?;

@@ -1,0 +1,107 @@
+//! Access package assignment policies: create, read, list, replace, delete (refused while the
+//! policy still has active assignments, checked in the same transaction), and the policies of a
+//! set of packages (for `$expand=assignmentPolicies`).
+use crate::db::Store;
+use crate::error::StoreError;
+use crate::record::{self, ListQuery, Page, Record};
+use grantd_domain::filter::{Col, Filter, Value};
+use grantd_domain::policy::Policy;
+use grantd_domain::{AccessPackageId, PolicyId, TenantId};
+use sea_query::{Alias, Expr, Query};
+use uuid::Uuid;
+
+impl Record for Policy {
+    const TABLE: &'static str = "assignment_policies";
+    fn record_id(&self) -> Uuid {
+        self.id.0
+    }
+    fn columns(&self) -> Vec<(&'static str, Value)> {
+        vec![
+            ("access_package_id", Value::Uuid(self.access_package_id.0)),
+            ("catalog_id", Value::Uuid(self.catalog_id.0)),
+            ("display_name", Value::Text(self.display_name.clone())),
+            ("description", self.description.clone().map(Value::Text).unwrap_or(Value::Null)),
+            ("allowed_target_scope", Value::Text(self.allowed_target_scope.as_str().to_string())),
+            ("created_date_time", Value::DateTime(self.created_date_time)),
+            ("modified_date_time", Value::DateTime(self.modified_date_time)),
+        ]
+    }
+}
+
+/// What `delete_policy` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyDeletion {
+    Deleted,
+    NotFound,
+    /// Refused: this many assignments that are not expired still use the policy.
+    HasAssignments(i64),
+}
+
+/// Assignments of `policy` that still hold access (state other than `expired`).
+fn active_assignments(tenant: TenantId, policy: PolicyId) -> sea_query::SelectStatement {
+    Query::select()
+        .expr(Expr::col(sea_query::Asterisk).count())
+        .from(Alias::new("assignments"))
+        .and_where(Expr::col(Alias::new("tenant_id")).eq(tenant.as_uuid()))
+        .and_where(Expr::col(Alias::new("assignment_policy_id")).eq(policy.as_uuid()))
+        .and_where(Expr::col(Alias::new("state")).ne("expired"))
+        .to_owned()
+}
+
+impl Store {
+    pub async fn create_policy(&self, tenant: TenantId, p: &Policy) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        record::insert(&mut tx, tenant, p).await?;
+        tx.commit().await
+    }
+
+    pub async fn get_policy(&self, tenant: TenantId, id: PolicyId) -> Result<Option<Policy>, StoreError> {
+        record::get(&mut self.read().await?, tenant, id.0).await
+    }
+
+    pub async fn list_policies(&self, tenant: TenantId, q: &ListQuery) -> Result<Page<Policy>, StoreError> {
+        record::list(&mut self.read().await?, tenant, q).await
+    }
+
+    /// Replaces a policy's document and columns.
+    pub async fn update_policy(&self, tenant: TenantId, p: &Policy) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        record::update(&mut tx, tenant, p).await?;
+        tx.commit().await
+    }
+
+    /// Deletes a policy unless assignments that are not expired still use it.
+    pub async fn delete_policy(&self, tenant: TenantId, id: PolicyId) -> Result<PolicyDeletion, StoreError> {
+        let mut tx = self.write().await?;
+        let active = tx.fetch_i64(&active_assignments(tenant, id)).await?;
+        if active > 0 {
+            return Ok(PolicyDeletion::HasAssignments(active));
+        }
+        let deleted = record::delete::<Policy>(&mut tx, tenant, id.0).await?;
+        tx.commit().await?;
+        Ok(if deleted { PolicyDeletion::Deleted } else { PolicyDeletion::NotFound })
+    }
+
+    /// How many assignments that are not expired use the policy.
+    pub async fn count_active_assignments_for_policy(&self, tenant: TenantId, id: PolicyId) -> Result<i64, StoreError> {
+        self.read().await?.fetch_i64(&active_assignments(tenant, id)).await
+    }
+
+    /// The policies of the given packages, ordered by package then id.
+    pub async fn policies_of_packages(
+        &self,
+        tenant: TenantId,
+        packages: &[AccessPackageId],
+    ) -> Result<Vec<Policy>, StoreError> {
+        if packages.is_empty() {
+            return Ok(Vec::new());
+        }
+        let f = Filter::In {
+            col: Col { column: "access_package_id", lower: false },
+            values: packages.iter().map(|p| Value::Uuid(p.0)).collect(),
+        };
+        let mut all: Vec<Policy> = record::all_where(&mut self.read().await?, tenant, &f).await?;
+        all.sort_by_key(|p| (p.access_package_id, p.id));
+        Ok(all)
+    }
+}
