@@ -14,7 +14,7 @@ use axum::Extension;
 use grantd_domain::policy::{
     may_set_auto_assignment, Policy, AUTO_ASSIGNMENT_MESSAGE, MAX_STAGES_BETA, MAX_STAGES_V1, POLICY_BETA, POLICY_V1,
 };
-use grantd_domain::roles::{Caller, CatalogAction, Principal};
+use grantd_domain::roles::{Caller, CatalogAction};
 use grantd_domain::{parse_guid, AccessPackageId, PolicyId};
 use grantd_store::PolicyDeletion;
 use serde_json::{Map, Value};
@@ -46,17 +46,6 @@ fn navigations(v: ApiVersion) -> &'static [&'static str] {
 
 fn not_found() -> GraphError {
     GraphError::not_found("access package assignment policy")
-}
-
-/// `createdBy`/`modifiedBy`: the user's principal name (Graph shows UPNs), or the app id.
-async fn who(state: &AppState, caller: &Caller) -> GraphResult<Option<String>> {
-    Ok(match &caller.principal {
-        Principal::User { id } => match state.store.get_user(caller.tenant, *id).await? {
-            Some(u) => Some(u.user_principal_name),
-            None => Some(id.to_string()),
-        },
-        Principal::App { app_id } => Some(app_id.clone()),
-    })
 }
 
 /// Loads a policy the caller may `action` on.
@@ -191,7 +180,7 @@ async fn create(state: AppState, caller: Caller, v: ApiVersion, body: Value) -> 
         return Err(GraphError::forbidden());
     }
     let mut p =
-        Policy::new(PolicyId::new(), package.id, package.catalog_id, state.clock.now(), who(&state, &caller).await?);
+        Policy::new(PolicyId::new(), package.id, package.catalog_id, state.clock.now(), crate::entitlement::actor(&state, &caller).await?);
     apply(&body, v, &mut p, true)?;
     check_write(&caller, None, &p, v)?;
     state.store.create_policy(caller.tenant, &p).await?;
@@ -214,7 +203,7 @@ async fn replace(state: AppState, caller: Caller, v: ApiVersion, id: String, bod
     let mut p = before.clone();
     apply(&body, v, &mut p, false)?;
     p.modified_date_time = state.clock.now();
-    p.modified_by = who(&state, &caller).await?;
+    p.modified_by = crate::entitlement::actor(&state, &caller).await?;
     check_write(&caller, Some(&before), &p, v)?;
     state.store.update_policy(caller.tenant, &p).await?;
     Ok(json::entity(StatusCode::OK, v, &entity_set(v), render(&p, v)))
