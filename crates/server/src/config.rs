@@ -23,6 +23,12 @@ pub struct Config {
     pub log_format: String,
     /// Background job runners in this process.
     pub job_workers: usize,
+    /// PostgreSQL pool size (SQLite: read connections).
+    pub db_max_connections: u32,
+    /// How long start-up waits for the database to accept connections.
+    pub db_connect_timeout_secs: u64,
+    /// PostgreSQL statement timeout; 0 leaves the server's default.
+    pub db_statement_timeout_secs: u64,
     pub auth: AuthConfig,
 }
 
@@ -52,6 +58,9 @@ impl Default for Config {
             request_timeout_secs: 30,
             log_format: "text".into(),
             job_workers: 2,
+            db_max_connections: 16,
+            db_connect_timeout_secs: 30,
+            db_statement_timeout_secs: 30,
             auth: AuthConfig {
                 mode: "dev".into(),
                 audiences: Vec::new(),
@@ -102,6 +111,19 @@ impl Config {
         Ok(())
     }
 
+    /// The database URL without its password, for messages.
+    pub fn database_url_redacted(&self) -> String {
+        let url = self.database_url();
+        match (url.find("://"), url.find('@')) {
+            (Some(s), Some(at)) if at > s => {
+                let userinfo = &url[s + 3..at];
+                let user = userinfo.split(':').next().unwrap_or("");
+                format!("{}://{}@{}", &url[..s], user, &url[at + 1..])
+            }
+            _ => url,
+        }
+    }
+
     pub fn database_url(&self) -> String {
         if self.database_url.is_empty() {
             format!("sqlite:{}", self.data_dir.join("grantd.db").display())
@@ -144,6 +166,12 @@ mod tests {
             assert!(Config::load(None).is_err());
             Ok(())
         });
+    }
+
+    #[test]
+    fn passwords_are_kept_out_of_messages() {
+        let c = Config { database_url: "postgres://grantd:s3cret@db:5432/grantd".into(), ..Config::default() };
+        assert_eq!(c.database_url_redacted(), "postgres://grantd@db:5432/grantd");
     }
 
     #[test]

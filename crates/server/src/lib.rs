@@ -75,7 +75,15 @@ pub async fn open_store(cfg: &Config) -> anyhow::Result<Store> {
         std::fs::create_dir_all(&cfg.data_dir)
             .with_context(|| format!("creating data directory {}", cfg.data_dir.display()))?;
     }
-    Store::connect(&cfg.database_url()).await.context("opening the database")
+    let opts = grantd_store::StoreOptions {
+        max_connections: cfg.db_max_connections.max(1),
+        connect_timeout: Duration::from_secs(cfg.db_connect_timeout_secs),
+        statement_timeout: (cfg.db_statement_timeout_secs > 0)
+            .then(|| Duration::from_secs(cfg.db_statement_timeout_secs)),
+    };
+    Store::connect_with(&cfg.database_url(), &opts)
+        .await
+        .with_context(|| format!("cannot open the database at {}", cfg.database_url_redacted()))
 }
 
 /// Starts the server on `cfg.listen` (port 0 picks a free port) with the given clock.

@@ -32,6 +32,13 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Run the database migrations and exit (start-up also runs them).
+    Migrate {
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Print a dev-mode bearer token (auth.mode = "dev").
     Token {
         /// The user's principal name (a delegated token for that user).
@@ -109,6 +116,19 @@ async fn main() -> anyhow::Result<()> {
                 println!("then: curl -H \"Authorization: Bearer $TOKEN\" http://{}/v1.0/identityGovernance/entitlementManagement/accessPackages", cfg.listen);
             }
             grantd::serve_until_signal(&cfg).await
+        }
+        Command::Migrate { data_dir, database_url } => {
+            if let Some(d) = data_dir {
+                cfg.data_dir = d;
+            }
+            if let Some(u) = database_url {
+                cfg.database_url = u;
+            }
+            init_tracing(&cfg);
+            let store = grantd::open_store(&cfg).await?;
+            store.close().await;
+            println!("migrations applied to {}", cfg.database_url_redacted());
+            Ok(())
         }
         Command::Token { user, app, roles, scopes, tenant, data_dir, database_url, minutes } => {
             if let Some(d) = data_dir {

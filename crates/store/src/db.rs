@@ -4,7 +4,7 @@
 use crate::error::StoreError;
 use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
 use sea_query_binder::SqlxBinder;
-use sqlx::postgres::{PgPoolOptions, Postgres};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, Postgres};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, Sqlite};
 use std::str::FromStr;
@@ -14,6 +14,33 @@ use std::time::Duration;
 pub enum Backend {
     Sqlite,
     Postgres,
+}
+
+/// Pool and timeout settings.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// PostgreSQL pool size; SQLite read connections.
+    pub max_connections: u32,
+    /// How long start-up waits for PostgreSQL to accept connections.
+    pub connect_timeout: Duration,
+    /// PostgreSQL `statement_timeout` (None: the server's default).
+    pub statement_timeout: Option<Duration>,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 16,
+            connect_timeout: Duration::from_secs(30),
+            statement_timeout: Some(Duration::from_secs(30)),
+        }
+    }
+}
+
+/// Connection failures worth waiting out at start-up (the server is not up yet).
+fn is_unreachable(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut)
+        || matches!(e, sqlx::Error::Database(d) if d.code().as_deref() == Some("57P03"))
 }
 
 #[derive(Clone)]
@@ -126,9 +153,34 @@ impl Store {
     /// Opens the database named by `url` (`sqlite:PATH` or `postgres://...`) and runs the
     /// embedded migrations of that backend.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        Self::connect_with(url, &StoreOptions::default()).await
+    }
+
+    /// Opens the database with explicit pool settings. PostgreSQL is retried until
+    /// `connect_timeout` passes (a database that starts after grantd is waited for), then the
+    /// last error is returned.
+    pub async fn connect_with(url: &str, o: &StoreOptions) -> Result<Store, StoreError> {
         let pools = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let pool =
-                PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
+            let mut opts = PgConnectOptions::from_str(url)?;
+            if let Some(t) = o.statement_timeout {
+                opts = opts.options([("statement_timeout", format!("{}", t.as_millis()))]);
+            }
+            let deadline = std::time::Instant::now() + o.connect_timeout;
+            let pool = loop {
+                match PgPoolOptions::new()
+                    .max_connections(o.max_connections)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(opts.clone())
+                    .await
+                {
+                    Ok(p) => break p,
+                    Err(e) if std::time::Instant::now() < deadline && is_unreachable(&e) => {
+                        tracing::warn!(error = %e, "PostgreSQL is not reachable yet; retrying");
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            };
             sqlx::migrate!("./migrations/postgres").run(&pool).await?;
             Pools::Postgres(pool)
         } else {
@@ -140,7 +192,10 @@ impl Store {
                 .busy_timeout(Duration::from_secs(10));
             let write = SqlitePoolOptions::new().max_connections(1).connect_with(opts.clone()).await?;
             sqlx::migrate!("./migrations/sqlite").run(&write).await?;
-            let read = SqlitePoolOptions::new().max_connections(8).connect_with(opts.read_only(true)).await?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(o.max_connections.clamp(1, 64))
+                .connect_with(opts.read_only(true))
+                .await?;
             Pools::Sqlite { read, write }
         };
         Ok(Store { pools })

@@ -17,7 +17,7 @@ mod resources;
 mod roles;
 
 pub use catalogs::{DeleteCatalog, DeletePackage, FINISHED_ASSIGNMENT_STATES};
-pub use db::{Backend, Store};
+pub use db::{Backend, Store, StoreOptions};
 pub use directory::{DirectoryMember, MembershipChange};
 pub use error::StoreError;
 pub use jobs::{Job, NewJob};

@@ -179,8 +179,13 @@ async fn create(state: AppState, caller: Caller, v: ApiVersion, body: Value) -> 
     if !caller.may_on_catalog(package.catalog_id, CatalogAction::ManagePackages) {
         return Err(GraphError::forbidden());
     }
-    let mut p =
-        Policy::new(PolicyId::new(), package.id, package.catalog_id, state.clock.now(), crate::entitlement::actor(&state, &caller).await?);
+    let mut p = Policy::new(
+        PolicyId::new(),
+        package.id,
+        package.catalog_id,
+        state.clock.now(),
+        crate::entitlement::actor(&state, &caller).await?,
+    );
     apply(&body, v, &mut p, true)?;
     check_write(&caller, None, &p, v)?;
     state.store.create_policy(caller.tenant, &p).await?;
