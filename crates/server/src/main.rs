@@ -39,6 +39,29 @@ enum Command {
         #[arg(long)]
         database_url: Option<String>,
     },
+    /// Write one tenant as JSON lines (to move it to another database, or as a backup).
+    Export {
+        /// Tenant id (default: the demo tenant).
+        #[arg(long)]
+        tenant: Option<String>,
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Read a tenant written by `grantd export` into this database (refused if it exists).
+    Import {
+        /// Input file (default: standard input).
+        #[arg(long = "in")]
+        input: Option<PathBuf>,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Print a dev-mode bearer token (auth.mode = "dev").
     Token {
         /// The user's principal name (a delegated token for that user).
@@ -128,6 +151,49 @@ async fn main() -> anyhow::Result<()> {
             let store = grantd::open_store(&cfg).await?;
             store.close().await;
             println!("migrations applied to {}", cfg.database_url_redacted());
+            Ok(())
+        }
+        Command::Export { tenant, out, data_dir, database_url } => {
+            if let Some(d) = data_dir {
+                cfg.data_dir = d;
+            }
+            if let Some(u) = database_url {
+                cfg.database_url = u;
+            }
+            let tenant = match tenant {
+                Some(t) => t.parse::<TenantId>().context("--tenant must be a GUID")?,
+                None => demo::DEMO_TENANT,
+            };
+            let store = grantd::open_store(&cfg).await?;
+            let mut w: Box<dyn std::io::Write> = match out {
+                Some(p) => Box::new(std::io::BufWriter::new(
+                    std::fs::File::create(&p).with_context(|| format!("creating {}", p.display()))?,
+                )),
+                None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+            };
+            let n = store.export_tenant(tenant, &mut w).await.context("exporting")?;
+            w.flush()?;
+            store.close().await;
+            eprintln!("exported tenant {tenant}: {n} lines");
+            Ok(())
+        }
+        Command::Import { input, data_dir, database_url } => {
+            if let Some(d) = data_dir {
+                cfg.data_dir = d;
+            }
+            if let Some(u) = database_url {
+                cfg.database_url = u;
+            }
+            let store = grantd::open_store(&cfg).await?;
+            let mut r: Box<dyn std::io::BufRead> = match input {
+                Some(p) => Box::new(std::io::BufReader::new(
+                    std::fs::File::open(&p).with_context(|| format!("opening {}", p.display()))?,
+                )),
+                None => Box::new(std::io::BufReader::new(std::io::stdin().lock())),
+            };
+            let (tenant, n) = store.import_tenant(&mut r).await.context("importing")?;
+            store.close().await;
+            eprintln!("imported tenant {tenant}: {n} lines into {}", cfg.database_url_redacted());
             Ok(())
         }
         Command::Token { user, app, roles, scopes, tenant, data_dir, database_url, minutes } => {

@@ -133,6 +133,24 @@ impl Tx {
         })
     }
 
+    /// Fetches the first two columns of every row as UUIDs.
+    pub(crate) async fn fetch_uuid_pairs<S: SqlxBinder>(
+        &mut self,
+        stmt: &S,
+    ) -> Result<Vec<(uuid::Uuid, uuid::Uuid)>, StoreError> {
+        dispatch!(self, stmt, |sql, vals, conn| {
+            let rows = sqlx::query_with(&sql, vals).fetch_all(conn).await.map_err(StoreError::from_sqlx)?;
+            rows.iter()
+                .map(|r| {
+                    Ok((
+                        r.try_get::<uuid::Uuid, _>(0).map_err(StoreError::from_sqlx)?,
+                        r.try_get::<uuid::Uuid, _>(1).map_err(StoreError::from_sqlx)?,
+                    ))
+                })
+                .collect()
+        })
+    }
+
     /// Fetches one integer (a COUNT).
     pub(crate) async fn fetch_i64<S: SqlxBinder>(&mut self, stmt: &S) -> Result<i64, StoreError> {
         dispatch!(self, stmt, |sql, vals, conn| {

@@ -13,6 +13,9 @@ pub enum StoreError {
     /// No connection could be had in time.
     #[error("database busy")]
     Busy,
+    /// Reading or writing an export file failed, or its content is not an export.
+    #[error("export/import: {0}")]
+    Io(String),
     #[error("invalid cursor")]
     BadCursor,
     #[error("database error: {0}")]

@@ -33,6 +33,65 @@ pub struct Job {
     pub attempts: i64,
 }
 
+/// A queued job as exported: everything needed to enqueue it again elsewhere.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportedJob {
+    pub id: Uuid,
+    pub kind: String,
+    pub subject: Uuid,
+    pub payload: serde_json::Value,
+    pub run_at: DateTime<Utc>,
+    pub attempts: i64,
+}
+
+/// The tenant's ready jobs (dead ones stay behind).
+pub(crate) async fn export(tx: &mut Tx, tenant: TenantId) -> Result<Vec<ExportedJob>, StoreError> {
+    let stmt = Query::select()
+        .columns(["tenant_id", "id", "kind", "subject_id", "payload", "run_at", "attempts"].map(Alias::new))
+        .from(Alias::new("jobs"))
+        .and_where(c("tenant_id").eq(tenant.as_uuid()))
+        .and_where(c("state").eq("ready"))
+        .order_by(Alias::new("id"), Order::Asc)
+        .to_owned();
+    Ok(tx
+        .fetch_jobs(&stmt)
+        .await?
+        .into_iter()
+        .map(|j| ExportedJob {
+            id: j.id,
+            kind: j.kind,
+            subject: j.subject,
+            payload: j.payload,
+            run_at: j.run_at,
+            attempts: j.attempts,
+        })
+        .collect())
+}
+
+pub(crate) async fn import(tx: &mut Tx, tenant: TenantId, j: &ExportedJob) -> Result<(), StoreError> {
+    let stmt = Query::insert()
+        .into_table(Alias::new("jobs"))
+        .columns(
+            ["tenant_id", "id", "kind", "subject_id", "payload", "state", "run_at", "attempts", "created_date_time"]
+                .map(Alias::new),
+        )
+        .values_panic([
+            tenant.as_uuid().into(),
+            j.id.into(),
+            j.kind.clone().into(),
+            j.subject.into(),
+            j.payload.to_string().into(),
+            "ready".into(),
+            j.run_at.into(),
+            j.attempts.into(),
+            j.run_at.into(),
+        ])
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
 fn c(name: &str) -> Expr {
     Expr::col(Alias::new(name))
 }

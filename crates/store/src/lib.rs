@@ -15,12 +15,14 @@ mod policies;
 mod record;
 mod resources;
 mod roles;
+mod transfer;
 
 pub use catalogs::{DeleteCatalog, DeletePackage, FINISHED_ASSIGNMENT_STATES};
 pub use db::{Backend, Store, StoreOptions};
 pub use directory::{DirectoryMember, MembershipChange};
 pub use error::StoreError;
-pub use jobs::{Job, NewJob};
+pub use jobs::{ExportedJob, Job, NewJob};
 pub use policies::PolicyDeletion;
 pub use record::{ListQuery, Page, Record};
 pub use resources::RemoveResource;
+pub use transfer::Line as ExportLine;

@@ -122,6 +122,17 @@ pub(crate) async fn all_where<R: Record>(tx: &mut Tx, tenant: TenantId, filter: 
     tx.fetch_text(&stmt).await?.iter().map(|d| Ok(serde_json::from_str(d)?)).collect()
 }
 
+/// Every row of `R` in the tenant, by id (export).
+pub(crate) async fn all_of_tenant<R: Record>(tx: &mut Tx, tenant: TenantId) -> Result<Vec<R>, StoreError> {
+    let stmt = Query::select()
+        .column(Alias::new("doc"))
+        .from(Alias::new(R::TABLE))
+        .and_where(c("tenant_id").eq(tenant.as_uuid()))
+        .order_by(Alias::new("id"), SqlOrder::Asc)
+        .to_owned();
+    tx.fetch_text(&stmt).await?.iter().map(|d| Ok(serde_json::from_str(d)?)).collect()
+}
+
 /// The keyset condition "strictly after `after`" for `order` (+ id ascending as the last key).
 fn after_condition(order: &[Order], after: &[Value]) -> Result<SimpleExpr, StoreError> {
     if after.len() != order.len() + 1 {

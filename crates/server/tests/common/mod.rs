@@ -51,7 +51,7 @@ impl Resp {
     }
 }
 
-async fn fresh_pg(admin_url: &str) -> (String, String) {
+pub async fn fresh_pg(admin_url: &str) -> (String, String) {
     use sqlx::Connection;
     let name = format!("grantd_t_{}", uuid::Uuid::new_v4().simple());
     let mut conn = sqlx::PgConnection::connect(admin_url).await.expect("connect to PostgreSQL");

@@ -1,0 +1,87 @@
+//! Export a seeded tenant from SQLite and import it into another database (PostgreSQL when
+//! GRANTD_TEST_DATABASE_URL is set, else a second SQLite file): the API answers the same.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod common;
+
+use common::{TestServer, BETA, V1};
+use grantd::demo::{self, DEMO_TENANT};
+use grantd_store::Store;
+use serde_json::{json, Value};
+
+fn strip(mut v: Value) -> Value {
+    if let Value::Object(m) = &mut v {
+        m.remove("@odata.context");
+        m.remove("@odata.nextLink");
+    }
+    v
+}
+
+async fn snapshot(s: &TestServer) -> Vec<Value> {
+    let t = s.admin();
+    let mut out = Vec::new();
+    for path in [
+        "/v1.0/users?$top=999&$expand=manager".to_string(),
+        "/v1.0/groups?$top=999".to_string(),
+        format!("/v1.0/groups/{}/members", demo::group_id(1)),
+        format!("{V1}/catalogs?$expand=accessPackages"),
+        format!("{V1}/accessPackages?$expand=assignmentPolicies,catalog"),
+        format!("{BETA}/accessPackageAssignmentPolicies"),
+        format!("{V1}/resourceRequests"),
+        format!("{V1}/catalogs/{}/resourceRoles", demo::catalog_id(1)),
+        format!("{V1}/accessPackages/{}/resourceRoleScopes", demo::access_package_id(2)),
+        "/v1.0/roleManagement/entitlementManagement/roleAssignments".to_string(),
+    ] {
+        let r = s.get(&path, &t).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.text);
+        out.push(strip(r.body));
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_tenant_exported_from_sqlite_imports_into_another_database_unchanged() {
+    let a = TestServer::start_with(|cfg| cfg.database_url = String::new()).await;
+    let t = a.admin();
+    let r = a.post(&format!("{V1}/catalogs"), &t, &json!({"displayName": "Exported", "description": "moves"})).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let owner = json!({
+        "principalId": demo::user_id(7).to_string(),
+        "roleDefinitionId": "ae79f266-94d4-4dab-b730-feca7e132178",
+        "appScopeId": format!("/AccessPackageCatalog/{}", r.body["id"].as_str().unwrap()),
+    });
+    let r = a.post("/v1.0/roleManagement/entitlementManagement/roleAssignments", &t, &owner).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let before = snapshot(&a).await;
+
+    let mut buf = Vec::new();
+    let lines = a.store.export_tenant(DEMO_TENANT, &mut buf).await.unwrap();
+    assert!(lines > 40, "{lines} lines");
+
+    let dir = tempfile::tempdir().unwrap();
+    let (target_url, pg_name) = match std::env::var("GRANTD_TEST_DATABASE_URL") {
+        Ok(admin) if admin.starts_with("postgres") => {
+            let (url, name) = common::fresh_pg(&admin).await;
+            (url, Some((admin, name)))
+        }
+        _ => (format!("sqlite:{}", dir.path().join("b.db").display()), None),
+    };
+    let target = Store::connect(&target_url).await.unwrap();
+    let (tenant, n) = target.import_tenant(&mut buf.as_slice()).await.unwrap();
+    assert_eq!((tenant, n), (DEMO_TENANT, lines));
+    // Importing the same tenant twice is refused.
+    assert!(target.import_tenant(&mut buf.as_slice()).await.is_err());
+    target.close().await;
+
+    let b = TestServer::start_with(|cfg| cfg.database_url = target_url.clone()).await;
+    let after = snapshot(&b).await;
+    for (x, y) in before.iter().zip(after.iter()) {
+        assert_eq!(x, y);
+    }
+    a.stop().await;
+    b.stop().await;
+    if let Some((admin, name)) = pg_name {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await.unwrap();
+    }
+}
