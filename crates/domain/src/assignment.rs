@@ -65,12 +65,7 @@ const ASSIGNMENT_BETA_FIELDS: &[Field] = &[
     field(&["id"], "id", FieldKind::Uuid, false),
     field(&["assignmentstate"], "state", FieldKind::Enum(AssignmentState::MEMBERS), true),
     field(&["accesspackageid", "accesspackage/id"], "access_package_id", FieldKind::Uuid, false),
-    field(
-        &["assignmentpolicyid", "accesspackageassignmentpolicy/id"],
-        "assignment_policy_id",
-        FieldKind::Uuid,
-        false,
-    ),
+    field(&["assignmentpolicyid", "accesspackageassignmentpolicy/id"], "assignment_policy_id", FieldKind::Uuid, false),
     field(&["targetid", "target/objectid", "target/id"], "target_id", FieldKind::Uuid, false),
     field(&["catalogid", "accesspackage/catalogid"], "catalog_id", FieldKind::Uuid, false),
     field(&["createddatetime"], "created_date_time", FieldKind::DateTime, true),

@@ -42,7 +42,11 @@ impl Store {
     }
 
     /// Every assignment of `target` (any state), oldest first.
-    pub async fn assignments_of_target(&self, tenant: TenantId, target: ObjectId) -> Result<Vec<Assignment>, StoreError> {
+    pub async fn assignments_of_target(
+        &self,
+        tenant: TenantId,
+        target: ObjectId,
+    ) -> Result<Vec<Assignment>, StoreError> {
         let f = Filter::eq("target_id", Value::Uuid(target.0));
         record::all_where(&mut self.read().await?, tenant, &f).await
     }
@@ -63,7 +67,11 @@ impl Store {
     }
 
     /// Assignments by id; missing ids are skipped.
-    pub async fn assignments_by_ids(&self, tenant: TenantId, ids: &[AssignmentId]) -> Result<Vec<Assignment>, StoreError> {
+    pub async fn assignments_by_ids(
+        &self,
+        tenant: TenantId,
+        ids: &[AssignmentId],
+    ) -> Result<Vec<Assignment>, StoreError> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }

@@ -172,13 +172,21 @@ async fn update_versioned(tx: &mut Tx, tenant: TenantId, r: &AssignmentRequest) 
     }
 }
 
-async fn set_member(tx: &mut Tx, tenant: TenantId, group: ObjectId, member: ObjectId, add: bool) -> Result<(), StoreError> {
+async fn set_member(
+    tx: &mut Tx,
+    tenant: TenantId,
+    group: ObjectId,
+    member: ObjectId,
+    add: bool,
+) -> Result<(), StoreError> {
     if add {
         let stmt = Query::insert()
             .into_table(Alias::new("group_members"))
             .columns(["tenant_id", "group_id", "member_id"].map(Alias::new))
             .values_panic([tenant.as_uuid().into(), group.0.into(), member.0.into()])
-            .on_conflict(OnConflict::columns(["tenant_id", "group_id", "member_id"].map(Alias::new)).do_nothing().to_owned())
+            .on_conflict(
+                OnConflict::columns(["tenant_id", "group_id", "member_id"].map(Alias::new)).do_nothing().to_owned(),
+            )
             .to_owned();
         tx.execute(&stmt).await?;
     } else {
@@ -317,11 +325,7 @@ impl Store {
     }
 
     /// The actions of the audit rows about one object, oldest first.
-    pub async fn audit_of(
-        &self,
-        tenant: TenantId,
-        object: Uuid,
-    ) -> Result<Vec<String>, StoreError> {
+    pub async fn audit_of(&self, tenant: TenantId, object: Uuid) -> Result<Vec<String>, StoreError> {
         let stmt = Query::select()
             .column(Alias::new("action"))
             .from(Alias::new("audit_log"))

@@ -240,7 +240,12 @@ const REQUEST_BETA_FIELDS: &[Field] = &[
     field(&["requeststatus"], "status", FieldKind::Enum(REQUEST_STATUS_MEMBERS), true),
     field(&["completeddate"], "completed_date_time", FieldKind::DateTime, false),
     field(&["accesspackageassignment/id"], "assignment_id", FieldKind::Uuid, false),
-    field(&["accesspackageassignment/targetid", "accesspackageassignment/target/objectid"], "target_id", FieldKind::Uuid, false),
+    field(
+        &["accesspackageassignment/targetid", "accesspackageassignment/target/objectid"],
+        "target_id",
+        FieldKind::Uuid,
+        false,
+    ),
     field(&["accesspackageassignment/accesspackageid"], "access_package_id", FieldKind::Uuid, false),
 ];
 

@@ -134,7 +134,10 @@ pub fn target_in_scope(p: &Policy, t: &TargetFacts) -> bool {
 fn on_behalf_allowed(p: &Policy, caller: ObjectId, caller_groups: &[ObjectId], target: &TargetFacts) -> bool {
     let manager_of = target.manager_id.filter(|m| *m == caller);
     p.allows_on_behalf_add()
-        && p.requestor_settings.on_behalf_requestors.iter().any(|s| subject_includes(s, caller, caller_groups, manager_of))
+        && p.requestor_settings
+            .on_behalf_requestors
+            .iter()
+            .any(|s| subject_includes(s, caller, caller_groups, manager_of))
 }
 
 /// Does `p` take a request of type `t` from this caller for this target?
@@ -161,7 +164,9 @@ fn choose_policy<'p>(d: &Draft, f: &Facts<'p>, on_behalf: bool) -> Result<&'p Po
         let Some(p) = f.policies.iter().find(|p| p.id == id) else {
             return Err(invalid(
                 "InvalidPolicy",
-                format!("The policy '{id}' named by 'assignment.assignmentPolicyId' does not belong to the access package."),
+                format!(
+                    "The policy '{id}' named by 'assignment.assignmentPolicyId' does not belong to the access package."
+                ),
             ));
         };
         if !policy_accepts(p, d.request_type, f, on_behalf) {
@@ -201,7 +206,10 @@ fn check_answers(d: &Draft, p: &Policy) -> Result<Vec<Answer>, DomainError> {
         let Some(q) = p.question(&a.question_id) else {
             return Err(invalid(
                 "InvalidAnswer",
-                format!("The question '{}' in '{at}.answeredQuestion.id' is not a question of the policy.", a.question_id),
+                format!(
+                    "The question '{}' in '{at}.answeredQuestion.id' is not a question of the policy.",
+                    a.question_id
+                ),
             ));
         };
         if d.request_type.is_update() && !q.is_answer_editable {
@@ -231,7 +239,9 @@ fn check_answers(d: &Draft, p: &Policy) -> Result<Vec<Answer>, DomainError> {
                     choices.iter().any(|c| {
                         c.actual_value.eq_ignore_ascii_case(v)
                             || c.text.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(v))
-                            || c.localizations.iter().any(|l| l.text.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(v)))
+                            || c.localizations
+                                .iter()
+                                .any(|l| l.text.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(v)))
                     })
                 };
                 if picked.is_empty() || !picked.iter().all(|v| known(v)) {
@@ -336,7 +346,8 @@ pub fn validate(d: &Draft, f: &Facts<'_>) -> Result<Validated, DomainError> {
     if on_behalf && (t != RequestType::UserAdd || f.caller.is_none()) {
         return Err(forbidden("End-user requests can only be made for the signed-in user ('assignment.targetId')."));
     }
-    if on_behalf && !f.policies.iter().any(|p| f.caller.is_some_and(|c| on_behalf_allowed(p, c, f.caller_groups, f.target)))
+    if on_behalf
+        && !f.policies.iter().any(|p| f.caller.is_some_and(|c| on_behalf_allowed(p, c, f.caller_groups, f.target)))
     {
         return Err(forbidden(
             "The caller may not request access for the user in 'assignment.targetId' (not an on-behalf requestor).",
@@ -344,9 +355,11 @@ pub fn validate(d: &Draft, f: &Facts<'_>) -> Result<Validated, DomainError> {
     }
     let policy = match (t.is_add(), f.assignment) {
         (false, Some(a)) => {
-            let p = f.policies.iter().find(|p| p.id == a.assignment_policy_id).ok_or_else(|| {
-                no_valid_policy("the policy of the assignment no longer exists")
-            })?;
+            let p = f
+                .policies
+                .iter()
+                .find(|p| p.id == a.assignment_policy_id)
+                .ok_or_else(|| no_valid_policy("the policy of the assignment no longer exists"))?;
             if !policy_accepts(p, t, f, false) {
                 return Err(no_valid_policy(&format!("the policy does not accept '{}' requests", t.v1())));
             }
@@ -354,7 +367,10 @@ pub fn validate(d: &Draft, f: &Facts<'_>) -> Result<Validated, DomainError> {
         }
         _ => choose_policy(d, f, on_behalf)?,
     };
-    if t.is_user() && t.is_add() && policy.requires_justification() && d.justification.as_deref().is_none_or(|j| j.trim().is_empty())
+    if t.is_user()
+        && t.is_add()
+        && policy.requires_justification()
+        && d.justification.as_deref().is_none_or(|j| j.trim().is_empty())
     {
         return Err(invalid("JustificationRequired", "The policy requires a 'justification'."));
     }

@@ -3,7 +3,9 @@
 //! terminal requests that no longer own an active assignment), reprocess (assignment managers
 //! or the requestor; only failed or partial deliveries within 14 days), resume (assignment
 //! managers; only while waiting for a callback), and reprocess of an assignment.
-use super::{actor_of, find, followups, not_found, refused, Ctx, ServiceError, ServiceResult, ASSIGNMENT_REPROCESS_JOB};
+use super::{
+    actor_of, find, followups, not_found, refused, Ctx, ServiceError, ServiceResult, ASSIGNMENT_REPROCESS_JOB,
+};
 use grantd_domain::assignment::AssignmentState;
 use grantd_domain::request::{AssignmentRequest, CalloutDecision, Event};
 use grantd_domain::roles::{Caller, CatalogAction};
@@ -55,7 +57,7 @@ async fn transition(
         Err(e) => return Err(e.into()),
     }
     if !f.jobs.is_empty() {
-        ctx.wake.notify_waiters();
+        ctx.wake.notify_one();
     }
     Ok(r)
 }
@@ -70,7 +72,8 @@ pub async fn cancel(ctx: &Ctx, caller: &Caller, id: AssignmentRequestId) -> Serv
 
 pub async fn reprocess(ctx: &Ctx, caller: &Caller, id: AssignmentRequestId) -> ServiceResult<AssignmentRequest> {
     let r = find(ctx, caller, id).await?;
-    if !manages(caller, &r) && !caller.user_id().is_some_and(|me| r.requestor_id == Some(me)) {
+    let requested_it = caller.user_id().is_some_and(|me| r.requestor_id == Some(me));
+    if !manages(caller, &r) && !requested_it {
         return Err(forbidden());
     }
     let completed = r.completed_date_time;
@@ -164,6 +167,6 @@ pub async fn reprocess_assignment(ctx: &Ctx, caller: &Caller, id: AssignmentId) 
         }],
     };
     ctx.store.enqueue_with(caller.tenant, &f, now).await?;
-    ctx.wake.notify_waiters();
+    ctx.wake.notify_one();
     Ok(())
 }

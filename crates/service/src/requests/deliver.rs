@@ -1,11 +1,12 @@
 //! The job handlers of the request lifecycle, all idempotent (a job whose runner died runs
-//! again): `request.deliver` grants (adds the target to every group of the package's resource
+//! again): `request.process` takes a new request on its route (approval, a scheduled start,
+//! waiting for a callout, or delivery); `request.deliver` grants (adds the target to every group of the package's resource
 //! role scopes and creates or updates the assignment) or removes (takes those memberships away
 //! unless another active assignment of the target grants the same group, and ends the
 //! assignment), then records DeliveryFinished, all in one transaction; `request.wake` moves a
 //! scheduled request to delivery when its start arrives; `assignment.reprocess` re-applies a
 //! delivered assignment's memberships.
-use super::{followups, Ctx, ServiceError, ASSIGNMENT_REPROCESS_JOB, DELIVER_JOB, WAKE_JOB};
+use super::{followups, Ctx, ServiceError, ASSIGNMENT_REPROCESS_JOB, DELIVER_JOB, PROCESS_JOB, WAKE_JOB};
 use crate::runner::{JobError, JobHandler};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -69,7 +70,12 @@ fn expiration_at(end: Option<DateTime<Utc>>) -> Expiration {
 
 /// The assignment's schedule: the requested start (or now) and the requested end, else the
 /// policy's; an update or extension keeps the start and renews the end from now.
-fn schedule_for(r: &AssignmentRequest, p: Option<&Policy>, existing: Option<&Assignment>, now: DateTime<Utc>) -> Schedule {
+fn schedule_for(
+    r: &AssignmentRequest,
+    p: Option<&Policy>,
+    existing: Option<&Assignment>,
+    now: DateTime<Utc>,
+) -> Schedule {
     let requested = r.schedule.expiration.as_ref().filter(|e| e.kind != ExpirationType::NotSpecified);
     let start = match (r.schedule.start_date_time, existing) {
         (Some(s), _) => s,
@@ -172,6 +178,24 @@ pub async fn deliver(ctx: &Ctx, tenant: TenantId, id: AssignmentRequestId) -> Re
     Ok(())
 }
 
+/// Takes a submitted request on its route; does nothing once it has moved on.
+pub async fn process(ctx: &Ctx, tenant: TenantId, id: AssignmentRequestId) -> Result<(), ServiceError> {
+    let Some(mut r) = ctx.store.get_request(tenant, id).await? else { return Ok(()) };
+    if r.state != RequestState::Submitted || r.status != grantd_domain::request::RequestStatus::Accepted {
+        return Ok(());
+    }
+    let now = ctx.clock.now();
+    let policy = ctx.store.get_policy(tenant, r.assignment_policy_id).await?;
+    let effects = r.apply(Event::Submitted(r.route()), now, &Actor::system()).map_err(super::refused)?;
+    r.version += 1;
+    let f = followups(ctx, tenant, &r, RequestState::Submitted, &effects, policy.as_ref()).await?;
+    ctx.store.update_request(tenant, &r, &f, now).await?;
+    if !f.jobs.is_empty() {
+        ctx.wake.notify_one();
+    }
+    Ok(())
+}
+
 /// Moves a scheduled request whose start has arrived to delivery.
 pub async fn wake(ctx: &Ctx, tenant: TenantId, id: AssignmentRequestId) -> Result<(), ServiceError> {
     let Some(mut r) = ctx.store.get_request(tenant, id).await? else { return Ok(()) };
@@ -183,7 +207,7 @@ pub async fn wake(ctx: &Ctx, tenant: TenantId, id: AssignmentRequestId) -> Resul
     r.version += 1;
     let f = followups(ctx, tenant, &r, RequestState::Scheduled, &effects, None).await?;
     ctx.store.update_request(tenant, &r, &f, now).await?;
-    ctx.wake.notify_waiters();
+    ctx.wake.notify_one();
     Ok(())
 }
 
@@ -218,6 +242,7 @@ macro_rules! handler {
     };
 }
 
+handler!(ProcessHandler, PROCESS_JOB, |ctx, job| process(ctx, job.tenant, AssignmentRequestId(job.subject)));
 handler!(DeliverHandler, DELIVER_JOB, |ctx, job| deliver(ctx, job.tenant, AssignmentRequestId(job.subject)));
 handler!(WakeHandler, WAKE_JOB, |ctx, job| wake(ctx, job.tenant, AssignmentRequestId(job.subject)));
 handler!(AssignmentReprocessHandler, ASSIGNMENT_REPROCESS_JOB, |ctx, job| reprocess_assignment_job(

@@ -8,7 +8,7 @@ mod actions;
 mod deliver;
 
 pub use actions::{cancel, delete, reprocess, reprocess_assignment, resume, ResumeDecision};
-pub use deliver::{AssignmentReprocessHandler, DeliverHandler, WakeHandler};
+pub use deliver::{AssignmentReprocessHandler, DeliverHandler, ProcessHandler, WakeHandler};
 
 use chrono::{DateTime, Utc};
 use grantd_domain::assignment::Assignment;
@@ -16,13 +16,14 @@ use grantd_domain::catalog::AccessPackage;
 use grantd_domain::directory::User;
 use grantd_domain::policy::{CustomExtensionStage, Policy, Subject, SubjectSet};
 use grantd_domain::request::validation::{self, Draft, Facts, TargetFacts, TargetRef};
-use grantd_domain::request::{Actor, AssignmentRequest, Effect, Event, RequestState, RequestStatus, TransitionError};
+use grantd_domain::request::{Actor, AssignmentRequest, Effect, RequestState, RequestStatus, TransitionError};
 use grantd_domain::roles::{Caller, CatalogAction, Principal};
 use grantd_domain::{AssignmentRequestId, Clock, DomainError, ObjectId, TenantId};
 use grantd_store::{AuditEntry, Followups, NewJob, Store, StoreError};
 use std::sync::Arc;
 use tokio::sync::Notify;
 
+pub const PROCESS_JOB: &str = "request.process";
 pub const DELIVER_JOB: &str = "request.deliver";
 pub const WAKE_JOB: &str = "request.wake";
 pub const ASSIGNMENT_REPROCESS_JOB: &str = "assignment.reprocess";
@@ -146,6 +147,11 @@ async fn first_stage_approvers(
     resolve_subjects(store, tenant, &stage.fallback_primary_approvers, requestor).await
 }
 
+/// A job about a request.
+fn job(kind: &str, r: &AssignmentRequest, run_at: DateTime<Utc>) -> NewJob {
+    NewJob { kind: kind.into(), subject: r.id.0, payload: serde_json::json!({"requestId": r.id.to_string()}), run_at }
+}
+
 /// Turns a transition's effects into the jobs and approver changes stored with it.
 pub(crate) async fn followups(
     ctx: &Ctx,
@@ -159,18 +165,8 @@ pub(crate) async fn followups(
     let mut f = Followups { audit: audit_row(r, now), ..Followups::default() };
     for e in effects {
         match e {
-            Effect::Deliver => f.jobs.push(NewJob {
-                kind: DELIVER_JOB.into(),
-                subject: r.id.0,
-                payload: serde_json::json!({"requestId": r.id.to_string()}),
-                run_at: now,
-            }),
-            Effect::WakeAt(at) => f.jobs.push(NewJob {
-                kind: WAKE_JOB.into(),
-                subject: r.id.0,
-                payload: serde_json::json!({"requestId": r.id.to_string()}),
-                run_at: *at,
-            }),
+            Effect::Deliver => f.jobs.push(job(DELIVER_JOB, r, now)),
+            Effect::WakeAt(at) => f.jobs.push(job(WAKE_JOB, r, *at)),
             Effect::OpenApproval => {
                 if let Some(p) = policy {
                     f.approvers = Some(first_stage_approvers(&ctx.store, tenant, r, p).await?);
@@ -203,7 +199,11 @@ pub async fn may_read(store: &Store, caller: &Caller, r: &AssignmentRequest) -> 
 
 /// Loads a request the caller may read (404 otherwise: unreadable looks missing).
 pub async fn find(ctx: &Ctx, caller: &Caller, id: AssignmentRequestId) -> ServiceResult<AssignmentRequest> {
-    let r = ctx.store.get_request(caller.tenant, id).await?.ok_or_else(|| not_found("access package assignment request"))?;
+    let r = ctx
+        .store
+        .get_request(caller.tenant, id)
+        .await?
+        .ok_or_else(|| not_found("access package assignment request"))?;
     if !may_read(&ctx.store, caller, &r).await? {
         return Err(not_found("access package assignment request"));
     }
@@ -343,11 +343,10 @@ pub async fn submit(ctx: &Ctx, caller: &Caller, d: Draft) -> ServiceResult<Assig
     if d.is_validation_only {
         return Ok(r);
     }
-    let mut audit = audit_row(&r, now);
-    let effects = r.apply(Event::Submitted(r.route()), now, &actor).map_err(refused)?;
-    let mut f = followups(ctx, tenant, &r, RequestState::Submitted, &effects, Some(&v.policy)).await?;
-    audit.append(&mut f.audit);
-    f.audit = audit;
+    // Create answers Submitted/Accepted (every docs example); the first transition runs as a
+    // job, in the same transaction as the request, so an acknowledged request is recoverable
+    // from the database alone.
+    let f = Followups { jobs: vec![job(PROCESS_JOB, &r, now)], approvers: None, audit: audit_row(&r, now) };
     match ctx.store.submit_request(tenant, &r, new_user.as_ref(), &f, now).await {
         Ok(()) => {}
         Err(StoreError::Duplicate) => {
@@ -359,7 +358,7 @@ pub async fn submit(ctx: &Ctx, caller: &Caller, d: Draft) -> ServiceResult<Assig
         Err(e) => return Err(e.into()),
     }
     if !f.jobs.is_empty() {
-        ctx.wake.notify_waiters();
+        ctx.wake.notify_one();
     }
     Ok(r)
 }

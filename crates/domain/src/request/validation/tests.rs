@@ -144,7 +144,8 @@ fn a_manager_may_request_for_a_direct_report_when_the_policy_allows_it() {
     let d = draft(RequestType::UserAdd, report);
     assert_eq!(code(validate(&d, &facts(manager, &t, &policies, false)).unwrap_err()), "Forbidden");
     ss.requestor_settings.enable_on_behalf_requestors_to_add_access = true;
-    ss.requestor_settings.on_behalf_requestors = vec![SubjectSet::new(Subject::TargetManager { manager_level: Some(1) })];
+    ss.requestor_settings.on_behalf_requestors =
+        vec![SubjectSet::new(Subject::TargetManager { manager_level: Some(1) })];
     let policies = vec![ss];
     assert!(validate(&d, &facts(manager, &t, &policies, false)).is_ok());
     let stranger = ObjectId::new();
