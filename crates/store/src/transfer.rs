@@ -34,7 +34,8 @@ macro_rules! record_tables {
             grantd_domain::catalog::AccessPackage,
             grantd_domain::resource::ResourceRoleScope,
             grantd_domain::policy::Policy,
-            grantd_domain::assignment::Assignment
+            grantd_domain::assignment::Assignment,
+            grantd_domain::request::AssignmentRequest
         )
     };
 }
