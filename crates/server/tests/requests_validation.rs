@@ -217,10 +217,13 @@ async fn refusals_have_specific_codes_and_name_the_field() {
     );
     assert_eq!(r["schedule"]["expiration"]["duration"], "P14D");
     assert_eq!(r["schedule"]["expiration"]["type"], "afterDuration");
-    // Conflicts: an open request, then an active assignment.
-    refused(&s, &me, ok.clone(), 409, "ExistingOpenRequest", "assignment.targetId").await;
+    // Conflicts: an active assignment, then an open request (one waiting for approval).
     wait_terminal(&s, true, r["id"].as_str().unwrap()).await;
     refused(&s, &me, ok, 409, "AssignmentAlreadyExists", "assignment.targetId").await;
+    let mut pending = add_body("userAdd", demo::access_package_id(1), None, demo::user_id(9));
+    pending["justification"] = json!("sales");
+    create(&s, true, &me, &pending).await;
+    refused(&s, &me, pending, 409, "ExistingOpenRequest", "assignment.targetId").await;
     let a = assignments_of(&s, demo::access_package_id(2), demo::user_id(9)).await;
     let end = a[0]["schedule"]["expiration"]["endDateTime"].as_str().unwrap();
     let start = a[0]["schedule"]["startDateTime"].as_str().unwrap();
