@@ -204,3 +204,67 @@ async fn an_admin_without_a_grant_on_a_catalog_cannot_act_on_its_packages() {
     assert_eq!(wait_terminal(&s, true, mine["id"].as_str().unwrap()).await["state"], "delivered");
     s.stop().await;
 }
+
+#[tokio::test]
+async fn another_tenant_sees_and_touches_none_of_the_requests() {
+    use grantd_domain::directory::User;
+    use grantd_domain::roles::{DirectoryRole, SCOPE_READ_WRITE_ALL};
+    use grantd_domain::TenantId;
+    let s = TestServer::start().await;
+    let held = create(
+        &s,
+        true,
+        &s.admin(),
+        &add_body("adminAdd", demo::access_package_id(2), Some(demo::policy_id(21)), demo::user_id(3)),
+    )
+    .await;
+    let id = held["id"].as_str().unwrap().to_string();
+    wait_terminal(&s, true, &id).await;
+    let aid =
+        assignments_of(&s, demo::access_package_id(2), demo::user_id(3)).await[0]["id"].as_str().unwrap().to_string();
+    let tenant = TenantId::new();
+    let admin = ObjectId::new();
+    s.store.ensure_tenant(tenant, "Fabrikam").await.unwrap();
+    let u = User {
+        id: admin,
+        display_name: "Fabrikam Admin".into(),
+        user_principal_name: "admin@fabrikam.example".into(),
+        mail: None,
+        given_name: None,
+        surname: None,
+        job_title: None,
+        department: None,
+        account_enabled: true,
+        user_type: "Member".into(),
+        manager_id: None,
+        sponsor_ids: vec![],
+        created_date_time: chrono::Utc::now(),
+    };
+    s.store.create_user(tenant, &u).await.unwrap();
+    let t = s.user_token_in(tenant, admin, &[SCOPE_READ_WRITE_ALL], &[DirectoryRole::GlobalAdministrator]);
+    for v1 in [true, false] {
+        let r = s.get(&requests(v1), &t).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert!(r.body["value"].as_array().unwrap().is_empty());
+        assert!(s.get(&assignments(v1), &t).await.body["value"].as_array().unwrap().is_empty());
+        assert_eq!(s.get(&format!("{}/{id}", requests(v1)), &t).await.status, 404);
+        assert_eq!(s.get(&format!("{}/{aid}", assignments(v1)), &t).await.status, 404);
+        for act in ["cancel", "reprocess"] {
+            assert_eq!(action(&s, v1, &id, act, &t).await.status, 404, "{act}");
+        }
+        assert_eq!(s.delete(&format!("{}/{id}", requests(v1)), &t).await.status, 404);
+        let r = s
+            .post(
+                &requests(v1),
+                &t,
+                &add_body("adminAdd", demo::access_package_id(2), Some(demo::policy_id(21)), admin),
+            )
+            .await;
+        assert_eq!(r.status, 404, "{}", r.text);
+        let r = s.post(&requests(v1), &t, &remove_body("adminRemove", &aid)).await;
+        assert_eq!(r.status, 404, "{}", r.text);
+    }
+    // Contoso's request is untouched.
+    assert_eq!(state_of(&s.get(&format!("{}/{id}", requests(true)), &s.admin()).await.body), "delivered");
+    s.stop().await;
+}
