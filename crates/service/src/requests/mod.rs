@@ -8,7 +8,7 @@ mod actions;
 mod deliver;
 
 pub use actions::{cancel, delete, reprocess, reprocess_assignment, resume, ResumeDecision};
-pub use deliver::{AssignmentReprocessHandler, DeliverHandler, ProcessHandler, WakeHandler};
+pub use deliver::{deliver, process, wake, AssignmentReprocessHandler, DeliverHandler, ProcessHandler, WakeHandler};
 
 use chrono::{DateTime, Utc};
 use grantd_domain::assignment::Assignment;
