@@ -153,8 +153,16 @@ async fn worker(
     }
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build();
+    let result = runtime.map_err(anyhow::Error::from).and_then(|rt| rt.block_on(run()));
+    if let Err(e) = result {
+        eprintln!("load: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
     let args = Arc::new(Args::parse());
     is_loopback(&args.url)?;
     let method = Method::from_bytes(args.method.to_uppercase().as_bytes()).context("--method")?;
@@ -248,7 +256,7 @@ async fn main() -> anyhow::Result<()> {
         percentile(&o.latencies_us, 99.0),
         args.concurrency
     );
-    for e in &o.first_errors {
+    for e in o.first_errors.iter().take(3) {
         eprintln!("{}: error: {}", args.label, e.chars().take(400).collect::<String>());
     }
     if let Some(p) = &args.ids_out {
