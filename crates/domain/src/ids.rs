@@ -46,6 +46,7 @@ id_type!(
     ResourceRequestId,
     RoleAssignmentId,
     AssignmentId,
+    AssignmentRequestId,
 );
 
 /// Parses a Graph path or body id: a GUID in any case, with or without braces.

@@ -82,7 +82,8 @@ pub async fn open_store(cfg: &Config) -> anyhow::Result<Store> {
 pub async fn start_with_clock(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
     let store = open_store(cfg).await?;
     let auth = Arc::new(build_auth(cfg).await?);
-    let state = AppState { store: store.clone(), auth, clock: clock.clone() };
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let state = AppState { store: store.clone(), auth, clock: clock.clone(), wake: wake.clone() };
     let opts = WebOptions {
         public_url: (!cfg.public_url.is_empty()).then(|| cfg.public_url.clone()),
         body_limit: cfg.body_limit_bytes,
@@ -93,15 +94,19 @@ pub async fn start_with_clock(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Re
         tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("binding {}", cfg.listen))?;
     let addr = listener.local_addr()?;
     let (stop_runners, stop_rx) = tokio::sync::watch::channel(false);
-    let wake = Arc::new(tokio::sync::Notify::new());
     let mut runners = Vec::new();
+    let service = state_service(&store, &clock, &wake);
     for _ in 0..cfg.job_workers {
         let runner = grantd_service::Runner::new(
             store.clone(),
             clock.clone(),
             grantd_service::RunnerConfig::default(),
             wake.clone(),
-        );
+        )
+        .register(Arc::new(grantd_service::requests::ProcessHandler(service.clone())))
+        .register(Arc::new(grantd_service::requests::DeliverHandler(service.clone())))
+        .register(Arc::new(grantd_service::requests::WakeHandler(service.clone())))
+        .register(Arc::new(grantd_service::requests::AssignmentReprocessHandler(service.clone())));
         runners.push(tokio::spawn(runner.run(stop_rx.clone())));
     }
     let (tx, rx) = oneshot::channel::<()>();
@@ -113,6 +118,14 @@ pub async fn start_with_clock(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Re
             .await
     });
     Ok(Running { addr, store, shutdown: Some(tx), task, stop_runners, runners })
+}
+
+fn state_service(
+    store: &Store,
+    clock: &Arc<dyn Clock>,
+    wake: &Arc<tokio::sync::Notify>,
+) -> grantd_service::requests::Ctx {
+    grantd_service::requests::Ctx { store: store.clone(), clock: clock.clone(), wake: wake.clone() }
 }
 
 pub async fn start(cfg: &Config) -> anyhow::Result<Running> {

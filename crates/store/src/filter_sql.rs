@@ -48,6 +48,10 @@ fn escape_like(s: &str) -> String {
 fn relation_table(name: &str) -> Option<(&'static str, &'static str, &'static str)> {
     match name {
         "group_members" => Some(("group_members", "group_id", "member_id")),
+        // Requests the caller is a current approver of (filterByCurrentUser(on='approver')).
+        "request_approvers" => Some(("request_approvers", "request_id", "approver_id")),
+        // Assignments produced by requests a user made (filterByCurrentUser(on='createdBy')).
+        "assignment_requestors" => Some(("assignment_requests", "assignment_id", "requestor_id")),
         _ => None,
     }
 }

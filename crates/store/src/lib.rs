@@ -13,6 +13,7 @@ mod filter_sql;
 mod jobs;
 mod policies;
 mod record;
+mod requests;
 mod resources;
 mod roles;
 
@@ -23,4 +24,5 @@ pub use error::StoreError;
 pub use jobs::{Job, NewJob};
 pub use policies::PolicyDeletion;
 pub use record::{ListQuery, Page, Record};
+pub use requests::{AuditEntry, Delivery, Followups, RequestDeletion};
 pub use resources::RemoveResource;

@@ -96,6 +96,15 @@ impl From<StoreError> for GraphError {
     }
 }
 
+impl From<grantd_service::requests::ServiceError> for GraphError {
+    fn from(e: grantd_service::requests::ServiceError) -> Self {
+        match e {
+            grantd_service::requests::ServiceError::Domain(d) => d.into(),
+            grantd_service::requests::ServiceError::Store(s) => s.into(),
+        }
+    }
+}
+
 impl IntoResponse for GraphError {
     fn into_response(self) -> Response {
         let c = ctx::current();

@@ -4,6 +4,7 @@
 //! one store or service operation; nothing outbound happens on the request path.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod assignments;
 pub mod auth;
 pub mod ctx;
 pub mod directory;
@@ -13,6 +14,7 @@ pub mod json;
 pub mod policies;
 pub mod query;
 pub mod rbac;
+pub mod requests;
 pub mod wire;
 
 use axum::extract::{DefaultBodyLimit, State};
@@ -33,6 +35,15 @@ pub struct AppState {
     pub store: Store,
     pub auth: Arc<Authenticator>,
     pub clock: Arc<dyn Clock>,
+    /// Wakes the job runners when a request enqueued work.
+    pub wake: Arc<tokio::sync::Notify>,
+}
+
+impl AppState {
+    /// The context the request use cases run in.
+    pub fn service(&self) -> grantd_service::requests::Ctx {
+        grantd_service::requests::Ctx { store: self.store.clone(), clock: self.clock.clone(), wake: self.wake.clone() }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -56,6 +67,8 @@ fn api(state: &AppState, version: ApiVersion) -> Router<AppState> {
         .merge(rbac::router())
         .merge(entitlement::router())
         .merge(policies::router())
+        .merge(requests::router())
+        .merge(assignments::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(Extension(version))
 }

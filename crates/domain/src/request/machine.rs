@@ -129,6 +129,13 @@ fn after_approval(route: Route, now: DateTime<Utc>) -> Transition {
     }
 }
 
+impl Event {
+    /// The event's name, as recorded in a request's history.
+    pub fn name(&self) -> &'static str {
+        event_name(self)
+    }
+}
+
 fn event_name(e: &Event) -> &'static str {
     match e {
         Event::Submitted(_) => "submitted",

@@ -11,11 +11,11 @@
 //! representation of the same version (objects merge member by member, arrays and scalars
 //! replace) and the result is applied as a PUT. Both answer 200 with the updated policy.
 mod beta;
-mod common;
+pub(crate) mod common;
 mod handlers;
 mod nav;
-mod questions;
-mod reader;
+pub(crate) mod questions;
+pub(crate) mod reader;
 mod subjects;
 mod v1;
 

@@ -1,0 +1,80 @@
+//! Assignment requests end to end through the HTTP API: create -> delivered with group
+//! membership and one assignment, get, list, on v1.0 and beta (both collection names).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod common;
+mod request_support;
+
+use common::{TestServer, BETA, V1};
+use grantd::demo;
+use request_support::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn admin_add_on_v1_is_delivered_with_group_membership_and_one_assignment() {
+    let s = TestServer::start().await;
+    let t = s.admin();
+    let target = demo::user_id(8);
+    assert!(!is_member(&s, demo::group_id(1), target).await);
+    let body = add_body("adminAdd", demo::access_package_id(1), Some(demo::policy_id(11)), target);
+    let r = create(&s, true, &t, &body).await;
+    assert_eq!(r["requestType"], "adminAdd");
+    assert_eq!(r["state"], "submitted");
+    assert_eq!(r["status"], "Accepted");
+    assert_eq!(r["answers"], json!([]));
+    assert_eq!(r["customExtensionCalloutInstances"], json!([]));
+    assert!(r["@odata.context"]
+        .as_str()
+        .unwrap()
+        .ends_with("/v1.0/$metadata#identityGovernance/entitlementManagement/assignmentRequests/$entity"));
+    let id = r["id"].as_str().unwrap();
+    let done = wait_terminal(&s, true, id).await;
+    assert_eq!(done["state"], "delivered", "{done}");
+    assert_eq!(done["status"], "Delivered");
+    assert!(done["completedDateTime"].is_string());
+    assert!(is_member(&s, demo::group_id(1), target).await);
+    let list = assignments_of(&s, demo::access_package_id(1), target).await;
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["state"], "delivered");
+    let a = s.get(&format!("{V1}/assignments/{}", list[0]["id"].as_str().unwrap()), &t).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let all = s.get(&format!("{V1}/assignmentRequests"), &t).await;
+    assert_eq!(all.status, 200);
+    assert!(all.body["value"].as_array().unwrap().iter().any(|x| x["id"] == id));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn admin_add_on_beta_is_delivered_and_reads_with_beta_names_on_both_collections() {
+    let s = TestServer::start().await;
+    let t = s.admin();
+    let target = demo::user_id(5);
+    let body = json!({"requestType": "AdminAdd", "accessPackageAssignment": {
+        "targetId": target.to_string(), "assignmentPolicyId": demo::policy_id(21).to_string(),
+        "accessPackageId": demo::access_package_id(2).to_string()}});
+    let r = s.post(&format!("{BETA}/accessPackageAssignmentRequests"), &t, &body).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["requestType"], "AdminAdd");
+    assert_eq!(r.body["requestState"], "Submitted");
+    assert_eq!(r.body["requestStatus"], "Accepted");
+    assert_eq!(r.body["isValidationOnly"], false);
+    for empty in
+        ["answers", "customExtensionHandlerInstances", "customExtensionCalloutInstances", "verifiedCredentialsData"]
+    {
+        assert_eq!(r.body[empty], json!([]), "{empty}");
+    }
+    let id = r.body["id"].as_str().unwrap();
+    let done = wait_terminal(&s, false, id).await;
+    assert_eq!(done["requestState"], "Delivered", "{done}");
+    assert!(done["completedDate"].is_string());
+    assert!(is_member(&s, demo::group_id(2), target).await);
+    let old = s.get(&format!("{BETA}/accessPackageAssignmentRequests/{id}?$expand=accessPackageAssignment"), &t).await;
+    assert_eq!(old.status, 200, "{}", old.text);
+    assert_eq!(old.body["accessPackageAssignment"]["assignmentState"], "Delivered");
+    assert_eq!(old.body["accessPackageAssignment"]["targetId"], target.to_string());
+    let list = s.get(&format!("{BETA}/accessPackageAssignments?$filter=targetId%20eq%20%27{target}%27"), &t).await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    assert_eq!(list.body["value"].as_array().unwrap().len(), 1);
+    let v1 = s.get(&format!("{V1}/assignmentRequests/{id}"), &t).await;
+    assert_eq!(v1.body["state"], "delivered");
+    s.stop().await;
+}

@@ -1,0 +1,172 @@
+//! The bound actions on a request after creation: cancel (the requestor or target for their
+//! own request, or an assignment manager of the catalog), delete (assignment managers; only
+//! terminal requests that no longer own an active assignment), reprocess (assignment managers
+//! or the requestor; only failed or partial deliveries within 14 days), resume (assignment
+//! managers; only while waiting for a callback), and reprocess of an assignment.
+use super::{
+    actor_of, find, followups, not_found, refused, Ctx, ServiceError, ServiceResult, ASSIGNMENT_REPROCESS_JOB,
+};
+use grantd_domain::assignment::AssignmentState;
+use grantd_domain::request::{AssignmentRequest, CalloutDecision, Event};
+use grantd_domain::roles::{Caller, CatalogAction};
+use grantd_domain::{AssignmentId, AssignmentRequestId, DomainError};
+use grantd_store::{AuditEntry, Followups, NewJob, RequestDeletion, StoreError};
+
+/// What a `resume` body says about the waiting request (`data.state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResumeDecision {
+    Continue,
+    Deny,
+    Cancel,
+}
+
+fn forbidden() -> ServiceError {
+    ServiceError::Domain(DomainError::forbidden())
+}
+
+fn manages(caller: &Caller, r: &AssignmentRequest) -> bool {
+    caller.may_on_catalog(r.catalog_id, CatalogAction::ManageAssignments)
+}
+
+fn own(caller: &Caller, r: &AssignmentRequest) -> bool {
+    caller.user_id().is_some_and(|me| r.requestor_id == Some(me) || r.target_id == me)
+}
+
+/// Applies `event` to a request the caller may act on and stores it with its follow-ups.
+async fn transition(
+    ctx: &Ctx,
+    caller: &Caller,
+    mut r: AssignmentRequest,
+    event: Event,
+) -> ServiceResult<AssignmentRequest> {
+    let now = ctx.clock.now();
+    let actor = actor_of(&ctx.store, caller).await?;
+    let before = r.state;
+    let effects = r.apply(event, now, &actor).map_err(refused)?;
+    r.version += 1;
+    let policy = ctx.store.get_policy(caller.tenant, r.assignment_policy_id).await?;
+    let f = followups(ctx, caller.tenant, &r, before, &effects, policy.as_ref()).await?;
+    match ctx.store.update_request(caller.tenant, &r, &f, now).await {
+        Ok(()) => {}
+        Err(StoreError::Concurrent) => {
+            return Err(ServiceError::Domain(DomainError::conflict(
+                "ConcurrentModification",
+                "The request was changed by another operation; read it again and retry.",
+            )))
+        }
+        Err(e) => return Err(e.into()),
+    }
+    if !f.jobs.is_empty() {
+        ctx.wake.notify_one();
+    }
+    Ok(r)
+}
+
+pub async fn cancel(ctx: &Ctx, caller: &Caller, id: AssignmentRequestId) -> ServiceResult<AssignmentRequest> {
+    let r = find(ctx, caller, id).await?;
+    if !own(caller, &r) && !manages(caller, &r) {
+        return Err(forbidden());
+    }
+    transition(ctx, caller, r, Event::Cancel).await
+}
+
+pub async fn reprocess(ctx: &Ctx, caller: &Caller, id: AssignmentRequestId) -> ServiceResult<AssignmentRequest> {
+    let r = find(ctx, caller, id).await?;
+    let requested_it = caller.user_id().is_some_and(|me| r.requestor_id == Some(me));
+    if !manages(caller, &r) && !requested_it {
+        return Err(forbidden());
+    }
+    let completed = r.completed_date_time;
+    transition(ctx, caller, r, Event::Reprocess { completed }).await
+}
+
+pub async fn resume(
+    ctx: &Ctx,
+    caller: &Caller,
+    id: AssignmentRequestId,
+    decision: ResumeDecision,
+) -> ServiceResult<AssignmentRequest> {
+    let r = find(ctx, caller, id).await?;
+    if !manages(caller, &r) {
+        return Err(forbidden());
+    }
+    let decision = match decision {
+        ResumeDecision::Continue => CalloutDecision::Continue,
+        ResumeDecision::Deny => CalloutDecision::Deny,
+        ResumeDecision::Cancel => CalloutDecision::Cancel,
+    };
+    let route = r.route();
+    transition(ctx, caller, r, Event::Resumed { decision, route }).await
+}
+
+pub async fn delete(ctx: &Ctx, caller: &Caller, id: AssignmentRequestId) -> ServiceResult<()> {
+    let r = find(ctx, caller, id).await?;
+    if !manages(caller, &r) {
+        return Err(forbidden());
+    }
+    let actor = actor_of(&ctx.store, caller).await?;
+    let entry = AuditEntry {
+        at: ctx.clock.now(),
+        actor: actor.name,
+        action: "assignmentRequest.deleted".into(),
+        object_type: "accessPackageAssignmentRequest",
+        object_id: r.id.0,
+        detail: format!("{}/{}", r.state.beta(), r.status.beta()),
+    };
+    match ctx.store.delete_request(caller.tenant, r.id, &entry).await? {
+        RequestDeletion::Deleted => Ok(()),
+        RequestDeletion::NotFound => Err(not_found("access package assignment request")),
+        RequestDeletion::NotTerminal => Err(ServiceError::Domain(DomainError::conflict(
+            "RequestNotDeletable",
+            format!("Only completed, denied or canceled requests can be deleted; this one is '{}'.", r.state.v1()),
+        ))),
+        RequestDeletion::HasAssignment => Err(ServiceError::Domain(DomainError::conflict(
+            "RequestHasActiveAssignment",
+            "The request cannot be deleted while the assignment it created is still active.",
+        ))),
+    }
+}
+
+/// `POST assignments/{id}/reprocess`: re-applies a delivered assignment's group memberships
+/// (as a job). Only assignment managers of the catalog; only `delivered` assignments.
+pub async fn reprocess_assignment(ctx: &Ctx, caller: &Caller, id: AssignmentId) -> ServiceResult<()> {
+    let nf = || not_found("access package assignment");
+    let a = ctx.store.get_assignment(caller.tenant, id).await?.ok_or_else(nf)?;
+    let readable = caller.may_on_catalog(a.catalog_id, CatalogAction::Read)
+        || caller.user_id().is_some_and(|me| me == a.target_id);
+    if !readable {
+        return Err(nf());
+    }
+    if !caller.may_on_catalog(a.catalog_id, CatalogAction::ManageAssignments) {
+        return Err(forbidden());
+    }
+    if a.state != AssignmentState::Delivered {
+        return Err(ServiceError::Domain(DomainError::conflict(
+            "AssignmentNotReprocessable",
+            format!("Only delivered assignments can be reprocessed; this one is '{}'.", a.state.as_str()),
+        )));
+    }
+    let now = ctx.clock.now();
+    let actor = actor_of(&ctx.store, caller).await?;
+    let job = NewJob {
+        kind: ASSIGNMENT_REPROCESS_JOB.into(),
+        subject: a.id.0,
+        payload: serde_json::json!({"assignmentId": a.id.to_string()}),
+        run_at: now,
+    };
+    let f = Followups {
+        jobs: vec![job],
+        approvers: None,
+        audit: vec![AuditEntry {
+            at: now,
+            actor: actor.name,
+            action: "assignment.reprocess".into(),
+            object_type: "accessPackageAssignment",
+            object_id: a.id.0,
+            detail: String::new(),
+        }],
+    };
+    ctx.store.enqueue_with(caller.tenant, &f, now).await?;
+    ctx.wake.notify_one();
+    Ok(())
+}

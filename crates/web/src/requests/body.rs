@@ -1,0 +1,184 @@
+//! Reading request bodies into domain values at the edge. The create body is the same on both
+//! versions (the docs send v1.0-style bodies to beta and beta-style ones to v1.0): the
+//! assignment comes as `assignment` or `accessPackageAssignment`, ids flat (`targetId`,
+//! `assignmentPolicyId`, `accessPackageId`) or nested (`target: {objectId|email}`,
+//! `assignmentPolicy: {id}`, `accessPackage: {id}`), `requestType` in any case. snake_case keys
+//! (Microsoft's Python snippet, WIRE.md 12) are refused with a 400 naming the property.
+use crate::error::GraphResult;
+use crate::policies::common::read_schedule;
+use crate::policies::reader::{bad, Obj};
+use grantd_domain::request::validation::{Draft, DraftAnswer, TargetRef};
+use grantd_domain::request::RequestType;
+use grantd_domain::{parse_guid, AccessPackageId, AssignmentId, ObjectId, PolicyId};
+use grantd_service::requests::ResumeDecision;
+use serde_json::Value;
+use uuid::Uuid;
+
+fn camel(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut up = false;
+    for ch in key.chars() {
+        if ch == '_' {
+            up = true;
+        } else if up {
+            out.extend(ch.to_uppercase());
+            up = false;
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// Refuses snake_case member names of an object (annotations excepted).
+fn no_snake_case(o: &Obj<'_>, v: &Value) -> GraphResult<()> {
+    if let Value::Object(m) = v {
+        for k in m.keys() {
+            if k.contains('_') && !k.starts_with('@') {
+                return Err(bad(
+                    &o.at(k),
+                    format!(
+                        "'{k}' is not a property of this type; property names are camelCase (did you mean '{}'?)",
+                        camel(k)
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn guid<T: From<Uuid>>(path: &str, raw: &str) -> GraphResult<T> {
+    parse_guid(raw).map(T::from).ok_or_else(|| bad(path, format!("'{raw}' is not a valid GUID")))
+}
+
+/// A flat id (`targetId`) or a nested navigation's id (`target: {id}`), flat first.
+fn id_of<T: From<Uuid>>(o: &Obj<'_>, flat: &str, navs: &[&str]) -> GraphResult<Option<T>> {
+    if let Some(raw) = o.string(flat)? {
+        return guid(&o.at(flat), &raw).map(Some);
+    }
+    for nav in navs {
+        if let Some(raw) = o.nav_id(nav)? {
+            return guid(&o.at(&format!("{nav}.id")), &raw).map(Some);
+        }
+    }
+    Ok(None)
+}
+
+fn read_target(o: &Obj<'_>) -> GraphResult<TargetRef> {
+    if let Some(raw) = o.string("targetId")? {
+        return Ok(TargetRef::Id(guid::<ObjectId>(&o.at("targetId"), &raw)?));
+    }
+    let Some(at) = o.child("target") else { return Ok(TargetRef::None) };
+    let t = at.obj()?;
+    no_snake_case(&t, at.value)?;
+    for name in ["objectId", "id"] {
+        if let Some(raw) = t.string(name)? {
+            return Ok(TargetRef::Id(guid::<ObjectId>(&t.at(name), &raw)?));
+        }
+    }
+    match t.string("email")? {
+        Some(e) if !e.trim().is_empty() => Ok(TargetRef::Email(e)),
+        _ => Err(bad(&t.at("objectId"), "the target needs an 'objectId' or an 'email'")),
+    }
+}
+
+fn read_answers(o: &Obj<'_>) -> GraphResult<Vec<DraftAnswer>> {
+    let mut out = Vec::new();
+    for at in o.array("answers")? {
+        let a = at.obj()?;
+        no_snake_case(&a, at.value)?;
+        let Some(q) = a.nav_id("answeredQuestion")? else {
+            return Err(bad(&a.at("answeredQuestion.id"), "a value is required"));
+        };
+        let value = match a.get("value") {
+            None => String::new(),
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            Some(Value::Bool(b)) => b.to_string(),
+            Some(_) => return Err(bad(&a.at("value"), "expected a string")),
+        };
+        out.push(DraftAnswer { question_id: q, value, display_value: a.string("displayValue")? });
+    }
+    Ok(out)
+}
+
+/// Reads a create body (`POST assignmentRequests` / `accessPackageAssignmentRequests`).
+pub fn read_draft(body: &Value) -> GraphResult<Draft> {
+    let o = Obj::root(body)?;
+    no_snake_case(&o, body)?;
+    let request_type = match o.string("requestType")? {
+        None => return Err(bad("requestType", "a value is required")),
+        Some(s) => RequestType::parse(&s).ok_or_else(|| bad("requestType", format!("the value '{s}' is not valid")))?,
+    };
+    let assignment = match (o.child("assignment"), o.child("accessPackageAssignment")) {
+        (Some(a), _) | (None, Some(a)) => Some(a),
+        (None, None) => None,
+    };
+    let mut d = Draft {
+        request_type,
+        access_package_id: None,
+        assignment_policy_id: None,
+        target: TargetRef::None,
+        assignment_id: None,
+        justification: o.string("justification")?,
+        schedule: match o.child("schedule") {
+            Some(at) => Some(read_schedule(&at.obj()?)?),
+            None => None,
+        },
+        answers: read_answers(&o)?,
+        is_validation_only: o.bool_or("isValidationOnly", false)?,
+    };
+    if let Some(at) = assignment {
+        let a = at.obj()?;
+        no_snake_case(&a, at.value)?;
+        d.access_package_id = id_of::<AccessPackageId>(&a, "accessPackageId", &["accessPackage"])?;
+        d.assignment_policy_id =
+            id_of::<PolicyId>(&a, "assignmentPolicyId", &["assignmentPolicy", "accessPackageAssignmentPolicy"])?;
+        d.target = read_target(&a)?;
+        if let Some(raw) = a.string("id")? {
+            d.assignment_id = Some(guid::<AssignmentId>(&a.at("id"), &raw)?);
+        }
+    }
+    // Older beta bodies name the package at the top level.
+    if d.access_package_id.is_none() {
+        d.access_package_id = id_of::<AccessPackageId>(&o, "accessPackageId", &["accessPackage"])?;
+    }
+    Ok(d)
+}
+
+/// Reads a resume body: `data.state` `Denied`/`Canceled` ends the request (honoured at
+/// `assignmentRequestCreated` only, by the state machine); anything else continues it.
+pub fn read_resume(body: &Value) -> GraphResult<ResumeDecision> {
+    let o = Obj::root(body)?;
+    let Some(at) = o.child("data") else { return Ok(ResumeDecision::Continue) };
+    let data = at.obj()?;
+    Ok(match data.string("state")?.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        Some("denied") | Some("deny") => ResumeDecision::Deny,
+        Some("canceled") | Some("cancelled") | Some("cancel") => ResumeDecision::Cancel,
+        _ => ResumeDecision::Continue,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn both_body_shapes_read_the_same() {
+        let a = json!({"requestType": "adminAdd", "assignment": {"targetId": "46184453-e63b-4f20-86c2-c557ed5d5df9",
+            "assignmentPolicyId": "2264bf65-76ba-417b-a27d-54d291f0cbc8", "accessPackageId": "a914b616-e04e-476b-aa37-91038f0b165b"}});
+        let b = json!({"requestType": "AdminAdd", "accessPackageAssignment": {"target": {"objectId": "46184453-e63b-4f20-86c2-c557ed5d5df9"},
+            "assignmentPolicy": {"id": "2264bf65-76ba-417b-a27d-54d291f0cbc8"}, "accessPackage": {"id": "a914b616-e04e-476b-aa37-91038f0b165b"}}});
+        assert_eq!(read_draft(&a).unwrap(), read_draft(&b).unwrap());
+    }
+
+    #[test]
+    fn snake_case_and_missing_request_type_name_the_property() {
+        let e = read_draft(&json!({"requestType": "adminAdd", "assignment": {"target_id": "x"}})).unwrap_err();
+        assert!(e.message.contains("'assignment.target_id'") && e.message.contains("targetId"), "{}", e.message);
+        let e = read_draft(&json!({"assignment": {}})).unwrap_err();
+        assert!(e.message.contains("'requestType'"), "{}", e.message);
+    }
+}
