@@ -104,7 +104,8 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let app = open(&args.data_dir).await?;
     let router = Router::new().route("/items", post(create)).route("/items/{id}", get(read)).with_state(app);
-    let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("binding {}", args.listen))?;
+    let listener =
+        tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("binding {}", args.listen))?;
     let addr = listener.local_addr()?;
     if !addr.ip().is_loopback() {
         anyhow::bail!("the ceiling server listens on loopback only, not {addr}");

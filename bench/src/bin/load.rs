@@ -84,29 +84,40 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
     sorted[i] as f64 / 1000.0
 }
 
-async fn worker(
-    args: Arc<Args>,
+/// What every worker shares.
+struct Shared {
+    args: Args,
     client: reqwest::Client,
     method: Method,
-    ids: Arc<Vec<String>>,
+    ids: Vec<String>,
+}
+
+/// One phase (warm-up or measured): indices `next..total` until `deadline`; results of
+/// indices below `first` are not recorded.
+#[derive(Clone)]
+struct Phase {
     next: Arc<AtomicUsize>,
     first: usize,
     total: usize,
     deadline: Instant,
     out: Arc<Mutex<Outcome>>,
-) {
+}
+
+async fn worker(shared: Arc<Shared>, phase: Phase) {
+    let Shared { args, client, method, ids } = &*shared;
+    let Phase { next, first, total, deadline, out } = phase;
     let mut local = Outcome::default();
     loop {
         let i = next.fetch_add(1, Ordering::Relaxed);
         if i >= total || Instant::now() >= deadline {
             break;
         }
-        let mut rb = client.request(method.clone(), fill(&args.url, &ids, i));
+        let mut rb = client.request(method.clone(), fill(&args.url, ids, i));
         if let Some(t) = &args.token {
             rb = rb.bearer_auth(t);
         }
         if let Some(b) = &args.body {
-            rb = rb.header("content-type", "application/json").body(fill(b, &ids, i));
+            rb = rb.header("content-type", "application/json").body(fill(b, ids, i));
         }
         let started = Instant::now();
         let result = match rb.send().await {
@@ -145,11 +156,14 @@ async fn worker(
             }
         }
     }
-    if let Ok(mut o) = out.lock() {
+    let merged = out.lock().map(|mut o| {
         o.latencies_us.extend(local.latencies_us);
         o.errors += local.errors;
         o.first_errors.extend(local.first_errors);
         o.ids.extend(local.ids);
+    });
+    if merged.is_err() {
+        eprintln!("load: a worker panicked; its results are lost");
     }
 }
 
@@ -191,49 +205,36 @@ async fn run() -> anyhow::Result<()> {
         .no_proxy()
         .timeout(Duration::from_secs(30))
         .build()?;
-    let ids = Arc::new(ids);
+    let warmup = args.warmup;
+    let concurrency = args.concurrency;
+    let shared = Arc::new(Shared { args: (*args).clone(), client, method, ids });
     let out = Arc::new(Mutex::new(Outcome::default()));
     let next = Arc::new(AtomicUsize::new(0));
     // Warm-up: the first `warmup` indices are sent but not measured; the clock starts after.
-    if args.warmup > 0 {
-        let warm_next = Arc::new(AtomicUsize::new(0));
-        let mut tasks = Vec::new();
-        for _ in 0..args.concurrency {
-            let deadline = Instant::now() + Duration::from_secs(10);
-            let sink = Arc::new(Mutex::new(Outcome::default()));
-            tasks.push(tokio::spawn(worker(
-                args.clone(),
-                client.clone(),
-                method.clone(),
-                ids.clone(),
-                warm_next.clone(),
-                usize::MAX,
-                args.warmup,
-                deadline,
-                sink,
-            )));
-        }
+    if warmup > 0 {
+        let phase = Phase {
+            next: Arc::new(AtomicUsize::new(0)),
+            first: usize::MAX,
+            total: warmup,
+            deadline: Instant::now() + Duration::from_secs(10),
+            out: Arc::new(Mutex::new(Outcome::default())),
+        };
+        let tasks: Vec<_> = (0..concurrency).map(|_| tokio::spawn(worker(shared.clone(), phase.clone()))).collect();
         for t in tasks {
             t.await?;
         }
-        next.store(args.warmup, Ordering::Relaxed);
+        next.store(warmup, Ordering::Relaxed);
     }
     let started = Instant::now();
-    let deadline = started + Duration::from_secs_f64(args.duration);
-    let mut tasks = Vec::new();
-    for _ in 0..args.concurrency {
-        tasks.push(tokio::spawn(worker(
-            args.clone(),
-            client.clone(),
-            method.clone(),
-            ids.clone(),
-            next.clone(),
-            args.warmup,
-            total,
-            deadline,
-            out.clone(),
-        )));
-    }
+    let phase = Phase {
+        next,
+        first: warmup,
+        total,
+        deadline: started + Duration::from_secs_f64(args.duration),
+        out: out.clone(),
+    };
+    let tasks: Vec<_> = (0..concurrency).map(|_| tokio::spawn(worker(shared.clone(), phase.clone()))).collect();
+    drop(phase);
     for t in tasks {
         t.await?;
     }

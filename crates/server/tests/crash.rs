@@ -184,7 +184,13 @@ fn admin_token(dir: &Path) -> String {
     issue_dev_token(&key, &claims).unwrap()
 }
 
-async fn call(http: &reqwest::Client, method: Method, url: &str, token: &str, body: Option<&Value>) -> (StatusCode, Value) {
+async fn call(
+    http: &reqwest::Client,
+    method: Method,
+    url: &str,
+    token: &str,
+    body: Option<&Value>,
+) -> (StatusCode, Value) {
     let mut rb = http.request(method, url).bearer_auth(token);
     if let Some(b) = body {
         rb = rb.header("content-type", "application/json").body(b.to_string());
@@ -245,13 +251,20 @@ async fn group_members(http: &reqwest::Client, s: &Server, token: &str) -> Vec<S
 
 /// Waits (at most `limit`) until every request is `delivered`; a request that ends in any
 /// other terminal state fails the test at once.
-async fn wait_until_delivered(http: &reqwest::Client, s: &Server, token: &str, requests: &[(String, String)], limit: Duration) {
+async fn wait_until_delivered(
+    http: &reqwest::Client,
+    s: &Server,
+    token: &str,
+    requests: &[(String, String)],
+    limit: Duration,
+) {
     let deadline = Instant::now() + limit;
     let mut pending: Vec<&str> = requests.iter().map(|(id, _)| id.as_str()).collect();
     while !pending.is_empty() {
         let mut still = Vec::new();
         for id in pending {
-            let (status, r) = call(http, Method::GET, &format!("{}{V1}/assignmentRequests/{id}", s.base), token, None).await;
+            let (status, r) =
+                call(http, Method::GET, &format!("{}{V1}/assignmentRequests/{id}", s.base), token, None).await;
             assert_eq!(status, 200, "request {id} after the restart: {r}");
             match r["state"].as_str() {
                 Some("delivered") => {
@@ -307,7 +320,8 @@ async fn acknowledged_requests_are_delivered_exactly_once_after_a_kill_before_de
     let token = admin_token(db.dir.path());
     let requests = acknowledged_requests(&http, &s, &token).await;
     for (id, _) in &requests {
-        let (status, r) = call(&http, Method::GET, &format!("{}{V1}/assignmentRequests/{id}", s.base), &token, None).await;
+        let (status, r) =
+            call(&http, Method::GET, &format!("{}{V1}/assignmentRequests/{id}", s.base), &token, None).await;
         assert_eq!(status, 200, "{r}");
         assert_ne!(r["state"], "delivered", "no runner, no delivery: {r}");
     }
