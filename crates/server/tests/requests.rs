@@ -78,3 +78,46 @@ async fn admin_add_on_beta_is_delivered_and_reads_with_beta_names_on_both_collec
     assert_eq!(v1.body["state"], "delivered");
     s.stop().await;
 }
+
+/// A request acknowledged with 201 is recoverable from the database alone: with no job runner
+/// in the server, nothing happens; a runner started later (as after a crash and restart) over
+/// the same database delivers it exactly once.
+#[tokio::test]
+async fn an_acknowledged_request_is_delivered_from_the_database_alone() {
+    use grantd_service::requests::{AssignmentReprocessHandler, Ctx, DeliverHandler, ProcessHandler, WakeHandler};
+    use std::sync::Arc;
+    let s = TestServer::start_with(|c| c.job_workers = 0).await;
+    let target = demo::user_id(9);
+    let body = add_body("adminAdd", demo::access_package_id(2), Some(demo::policy_id(21)), target);
+    let r = create(&s, true, &s.admin(), &body).await;
+    let id = r["id"].as_str().unwrap().to_string();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let still = s.get(&format!("{V1}/assignmentRequests/{id}"), &s.admin()).await;
+    assert_eq!(still.body["state"], "submitted");
+    let jobs = s.store.jobs_of(demo::DEMO_TENANT, id.parse().unwrap()).await.unwrap();
+    assert_eq!(jobs.iter().map(|j| j.kind.as_str()).collect::<Vec<_>>(), vec!["request.process"]);
+    // "Restart": a runner over the same store, with only what the database holds.
+    let clock: Arc<dyn grantd_domain::Clock> = Arc::new(s.clock.clone());
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let ctx = Ctx { store: s.store.clone(), clock: clock.clone(), wake: wake.clone() };
+    let runner = grantd_service::Runner::new(s.store.clone(), clock, grantd_service::RunnerConfig::default(), wake)
+        .register(Arc::new(ProcessHandler(ctx.clone())))
+        .register(Arc::new(DeliverHandler(ctx.clone())))
+        .register(Arc::new(WakeHandler(ctx.clone())))
+        .register(Arc::new(AssignmentReprocessHandler(ctx)));
+    while runner.run_once().await.unwrap() {}
+    let done = s.get(&format!("{V1}/assignmentRequests/{id}"), &s.admin()).await;
+    assert_eq!(done.body["state"], "delivered", "{}", done.text);
+    assert!(is_member(&s, demo::group_id(2), target).await);
+    assert_eq!(assignments_of(&s, demo::access_package_id(2), target).await.len(), 1);
+    assert!(s.store.jobs_of(demo::DEMO_TENANT, id.parse().unwrap()).await.unwrap().is_empty());
+    // Running the delivery again (a job replayed after a lost lease) changes nothing.
+    let tenant = demo::DEMO_TENANT;
+    let clock: Arc<dyn grantd_domain::Clock> = Arc::new(s.clock.clone());
+    let ctx = Ctx { store: s.store.clone(), clock, wake: Arc::new(tokio::sync::Notify::new()) };
+    grantd_service::requests::deliver(&ctx, tenant, id.parse().unwrap()).await.unwrap();
+    assert_eq!(assignments_of(&s, demo::access_package_id(2), target).await.len(), 1);
+    let history = s.get(&format!("{BETA}/assignmentRequests/{id}"), &s.admin()).await;
+    assert_eq!(history.body["history"].as_array().unwrap().len(), 3, "{}", history.text);
+    s.stop().await;
+}

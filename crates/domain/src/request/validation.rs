@@ -256,7 +256,21 @@ fn check_answers(d: &Draft, p: &Policy) -> Result<Vec<Answer>, DomainError> {
         if out.iter().any(|x: &Answer| x.question.id.eq_ignore_ascii_case(&q.id)) {
             return Err(invalid("InvalidAnswer", format!("The question '{}' is answered twice ('{at}').", q.id)));
         }
-        out.push(Answer { question: q.clone(), value: a.value.clone(), display_value: a.display_value.clone() });
+        // The text shown to approvers: as sent, else the chosen choices' texts, else the value.
+        let display_value = a.display_value.clone().or_else(|| match &q.kind {
+            QuestionKind::MultipleChoice { choices, .. } => {
+                let texts: Vec<String> = a
+                    .value
+                    .split(',')
+                    .map(str::trim)
+                    .filter_map(|v| choices.iter().find(|c| c.actual_value.eq_ignore_ascii_case(v)))
+                    .map(|c| c.text.clone().unwrap_or_else(|| c.actual_value.clone()))
+                    .collect();
+                Some(if texts.is_empty() { a.value.clone() } else { texts.join(", ") })
+            }
+            QuestionKind::TextInput { .. } => Some(a.value.clone()),
+        });
+        out.push(Answer { question: q.clone(), value: a.value.clone(), display_value });
     }
     if d.request_type.is_add() {
         for q in p.questions_in_order() {

@@ -113,3 +113,63 @@ pub async fn assignments_of(s: &TestServer, package: AccessPackageId, target: Ob
 pub fn code(r: &Resp) -> String {
     r.error_code()
 }
+
+/// A v1.0 policy body: direct assignment (admins only) unless `self_service`.
+pub fn policy_body(package: AccessPackageId, name: &str, self_service: bool) -> Value {
+    json!({
+        "displayName": name,
+        "description": name,
+        "allowedTargetScope": if self_service { "allMemberUsers" } else { "notSpecified" },
+        "specificAllowedTargets": [],
+        "expiration": {"type": "noExpiration"},
+        "requestorSettings": {
+            "enableTargetsToSelfAddAccess": self_service,
+            "enableTargetsToSelfUpdateAccess": self_service,
+            "enableTargetsToSelfRemoveAccess": self_service,
+            "allowCustomAssignmentSchedule": false,
+            "enableOnBehalfRequestorsToAddAccess": false,
+            "enableOnBehalfRequestorsToUpdateAccess": false,
+            "enableOnBehalfRequestorsToRemoveAccess": false,
+            "onBehalfRequestors": []
+        },
+        "requestApprovalSettings": {"isApprovalRequiredForAdd": false, "isApprovalRequiredForUpdate": false, "stages": []},
+        "accessPackage": {"id": package.to_string()}
+    })
+}
+
+/// Creates a policy through the v1.0 API and returns its id.
+pub async fn make_policy(s: &TestServer, body: &Value) -> PolicyId {
+    let r = s.post(&format!("{V1}/assignmentPolicies"), &s.admin(), body).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    r.body["id"].as_str().unwrap().parse().unwrap()
+}
+
+/// A direct policy on `package` whose requests wait for a custom extension at creation.
+pub async fn callout_policy(s: &TestServer, package: AccessPackageId) -> PolicyId {
+    let mut b = policy_body(package, "Waits for a callout", false);
+    b["customExtensionStageSettings"] = json!([{
+        "stage": "assignmentRequestCreated",
+        "customExtension": {"id": "219f57b6-7983-45a1-be01-2c228b7a9a91"}
+    }]);
+    make_policy(s, &b).await
+}
+
+/// Polls GET until the request's status is `status` (at most ~10 s).
+pub async fn wait_status(s: &TestServer, v1: bool, id: &str, status: &str) -> Value {
+    let url = format!("{}/{id}", requests(v1));
+    let t = s.admin();
+    for _ in 0..200 {
+        let r = s.get(&url, &t).await;
+        let st = r.body.get("status").or_else(|| r.body.get("requestStatus")).and_then(Value::as_str).unwrap_or("");
+        if st == status {
+            return r.body;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("request {id} did not reach status {status}");
+}
+
+/// POSTs a bound action with no body and no Content-Type (as the SDKs send cancel/reprocess).
+pub async fn action(s: &TestServer, v1: bool, id: &str, name: &str, token: &str) -> Resp {
+    s.call(reqwest::Method::POST, &format!("{}/{id}/{name}", requests(v1)), Some(token), None).await
+}

@@ -32,52 +32,56 @@ fn own(caller: &Caller, r: &AssignmentRequest) -> bool {
     caller.user_id().is_some_and(|me| r.requestor_id == Some(me) || r.target_id == me)
 }
 
-/// Applies `event` to a request the caller may act on and stores it with its follow-ups.
+/// How often a use case re-reads and re-applies after losing a race with a job or another
+/// caller (optimistic concurrency).
+const ATTEMPTS: usize = 5;
+
+/// Applies the event `make` builds to a request the caller may act on (`allowed` decides) and
+/// stores it with its follow-ups; on a concurrent change, reads the request again and retries.
 async fn transition(
     ctx: &Ctx,
     caller: &Caller,
-    mut r: AssignmentRequest,
-    event: Event,
+    id: AssignmentRequestId,
+    allowed: impl Fn(&AssignmentRequest) -> bool,
+    make: impl Fn(&AssignmentRequest) -> Event,
 ) -> ServiceResult<AssignmentRequest> {
-    let now = ctx.clock.now();
     let actor = actor_of(&ctx.store, caller).await?;
-    let before = r.state;
-    let effects = r.apply(event, now, &actor).map_err(refused)?;
-    r.version += 1;
-    let policy = ctx.store.get_policy(caller.tenant, r.assignment_policy_id).await?;
-    let f = followups(ctx, caller.tenant, &r, before, &effects, policy.as_ref()).await?;
-    match ctx.store.update_request(caller.tenant, &r, &f, now).await {
-        Ok(()) => {}
-        Err(StoreError::Concurrent) => {
-            return Err(ServiceError::Domain(DomainError::conflict(
-                "ConcurrentModification",
-                "The request was changed by another operation; read it again and retry.",
-            )))
+    for _ in 0..ATTEMPTS {
+        let mut r = find(ctx, caller, id).await?;
+        if !allowed(&r) {
+            return Err(forbidden());
         }
-        Err(e) => return Err(e.into()),
+        let now = ctx.clock.now();
+        let before = r.state;
+        let effects = r.apply(make(&r), now, &actor).map_err(refused)?;
+        r.version += 1;
+        let policy = ctx.store.get_policy(caller.tenant, r.assignment_policy_id).await?;
+        let f = followups(ctx, caller.tenant, &r, before, &effects, policy.as_ref()).await?;
+        match ctx.store.update_request(caller.tenant, &r, &f, now).await {
+            Ok(()) => {
+                if !f.jobs.is_empty() {
+                    ctx.wake.notify_one();
+                }
+                return Ok(r);
+            }
+            Err(StoreError::Concurrent) => continue,
+            Err(e) => return Err(e.into()),
+        }
     }
-    if !f.jobs.is_empty() {
-        ctx.wake.notify_one();
-    }
-    Ok(r)
+    Err(ServiceError::Domain(DomainError::conflict(
+        "ConcurrentModification",
+        "The request was changed by another operation; read it again and retry.",
+    )))
 }
 
 pub async fn cancel(ctx: &Ctx, caller: &Caller, id: AssignmentRequestId) -> ServiceResult<AssignmentRequest> {
-    let r = find(ctx, caller, id).await?;
-    if !own(caller, &r) && !manages(caller, &r) {
-        return Err(forbidden());
-    }
-    transition(ctx, caller, r, Event::Cancel).await
+    transition(ctx, caller, id, |r| own(caller, r) || manages(caller, r), |_| Event::Cancel).await
 }
 
 pub async fn reprocess(ctx: &Ctx, caller: &Caller, id: AssignmentRequestId) -> ServiceResult<AssignmentRequest> {
-    let r = find(ctx, caller, id).await?;
-    let requested_it = caller.user_id().is_some_and(|me| r.requestor_id == Some(me));
-    if !manages(caller, &r) && !requested_it {
-        return Err(forbidden());
-    }
-    let completed = r.completed_date_time;
-    transition(ctx, caller, r, Event::Reprocess { completed }).await
+    let allowed =
+        |r: &AssignmentRequest| manages(caller, r) || caller.user_id().is_some_and(|me| r.requestor_id == Some(me));
+    transition(ctx, caller, id, allowed, |r| Event::Reprocess { completed: r.completed_date_time }).await
 }
 
 pub async fn resume(
@@ -86,17 +90,12 @@ pub async fn resume(
     id: AssignmentRequestId,
     decision: ResumeDecision,
 ) -> ServiceResult<AssignmentRequest> {
-    let r = find(ctx, caller, id).await?;
-    if !manages(caller, &r) {
-        return Err(forbidden());
-    }
     let decision = match decision {
         ResumeDecision::Continue => CalloutDecision::Continue,
         ResumeDecision::Deny => CalloutDecision::Deny,
         ResumeDecision::Cancel => CalloutDecision::Cancel,
     };
-    let route = r.route();
-    transition(ctx, caller, r, Event::Resumed { decision, route }).await
+    transition(ctx, caller, id, |r| manages(caller, r), |r| Event::Resumed { decision, route: r.route() }).await
 }
 
 pub async fn delete(ctx: &Ctx, caller: &Caller, id: AssignmentRequestId) -> ServiceResult<()> {

@@ -144,6 +144,8 @@ pub async fn deliver(ctx: &Ctx, tenant: TenantId, id: AssignmentRequestId) -> Re
         };
         d.add_members = delivered.iter().map(|g| (*g, r.target_id)).collect();
         let schedule = schedule_for(&r, policy.as_ref(), existing.as_ref().filter(|_| !r.request_type.is_add()), now);
+        // The request shows the access window it was granted (as Graph's delivered requests do).
+        r.schedule = schedule.clone();
         let a = match existing {
             Some(mut a) => {
                 a.state = state;

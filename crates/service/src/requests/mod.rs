@@ -8,7 +8,7 @@ mod actions;
 mod deliver;
 
 pub use actions::{cancel, delete, reprocess, reprocess_assignment, resume, ResumeDecision};
-pub use deliver::{AssignmentReprocessHandler, DeliverHandler, ProcessHandler, WakeHandler};
+pub use deliver::{deliver, process, wake, AssignmentReprocessHandler, DeliverHandler, ProcessHandler, WakeHandler};
 
 use chrono::{DateTime, Utc};
 use grantd_domain::assignment::Assignment;
@@ -296,8 +296,10 @@ pub async fn submit(ctx: &Ctx, caller: &Caller, d: Draft) -> ServiceResult<Assig
         manager_id: target.manager_id,
     };
     let policies = ctx.store.policies_of_packages(tenant, &[package.id]).await?;
-    let active = ctx.store.active_assignments_of(tenant, package.id, target.id).await?;
+    // Open request first, then assignments: a delivery closes its request and creates the
+    // assignment in one transaction, so one of the two reads sees it.
     let open = ctx.store.open_request_for(tenant, package.id, target.id).await?;
+    let active = ctx.store.active_assignments_of(tenant, package.id, target.id).await?;
     let facts = Facts {
         now,
         caller: caller.user_id(),

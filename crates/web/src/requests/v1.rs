@@ -31,3 +31,16 @@ pub fn render(r: &AssignmentRequest, include_unknown: bool) -> Value {
         "customExtensionCalloutInstances": [],
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evolvable_and_beta_only_request_types_on_v1() {
+        assert_eq!(request_type(RequestType::ApproverRemove, false), "unknownFutureValue");
+        assert_eq!(request_type(RequestType::ApproverRemove, true), "approverRemove");
+        assert_eq!(request_type(RequestType::UserExtend, false), "userUpdate");
+        assert_eq!(request_type(RequestType::AdminAdd, false), "adminAdd");
+    }
+}
