@@ -14,6 +14,10 @@ import graph
 DEMO_USER_COUNT = 12
 ADMIN_UPN = "megan@contoso.example"
 END_USER_UPN = "lidia@contoso.example"
+# Demo users that the assignment-request tests assign package 2 to (AdminAdd) and then call
+# filterByCurrentUser(on='target') as; sdk-tests/run mints a token for each (GRANTD_TOKEN_<NAME>).
+BETA_TARGET = "lynne"
+V1_TARGET = "isaiah"
 
 
 def _env(name: str) -> str:
@@ -69,6 +73,26 @@ def v1(request, loop, grantd_url, admin_token):
     c = graph.client(grantd_url, admin_token, "v1.0")
     request.addfinalizer(_closing(loop, c))
     return c
+
+
+@pytest.fixture(scope="session")
+def client_as(request, loop, grantd_url):
+    """A factory: `client_as("lynne", "beta")` is the SDK client of that API version signed in as
+    the demo user lynne@contoso.example, with the token sdk-tests/run put in GRANTD_TOKEN_LYNNE."""
+    made = {}
+
+    def make(given: str, version: str):
+        key = (given.lower(), version)
+        if key not in made:
+            made[key] = graph.client(grantd_url, _env(f"GRANTD_TOKEN_{given.upper()}"), version)
+        return made[key]
+
+    def close():
+        for c in made.values():
+            loop.run_until_complete(c.request_adapter._http_client.aclose())
+
+    request.addfinalizer(close)
+    return make
 
 
 @pytest.fixture(scope="session")
