@@ -117,9 +117,17 @@ pub(crate) async fn all_where<R: Record>(tx: &mut Tx, tenant: TenantId, filter: 
         .from(Alias::new(R::TABLE))
         .and_where(c("tenant_id").eq(tenant.as_uuid()))
         .and_where(compile(filter, tenant))
-        .order_by(Alias::new("id"), SqlOrder::Asc)
         .to_owned();
-    tx.fetch_text(&stmt).await?.iter().map(|d| Ok(serde_json::from_str(d)?)).collect()
+    // No ORDER BY: it made SQLite walk the primary key instead of the filter's index. Rows are
+    // put in id order here instead, for deterministic results.
+    let mut rows = tx
+        .fetch_text(&stmt)
+        .await?
+        .iter()
+        .map(|d| Ok(serde_json::from_str::<R>(d)?))
+        .collect::<Result<Vec<R>, StoreError>>()?;
+    rows.sort_by_key(|r| r.record_id());
+    Ok(rows)
 }
 
 /// Every row of `R` in the tenant, by id (export).
