@@ -22,5 +22,5 @@ pub use directory::{DirectoryMember, MembershipChange};
 pub use error::StoreError;
 pub use jobs::{Job, NewJob};
 pub use policies::PolicyDeletion;
-pub use record::{ListQuery, Page, Record};
+pub use record::{page_sql, ListQuery, Page, Record};
 pub use resources::RemoveResource;

@@ -13,6 +13,7 @@
 mod beta;
 mod common;
 mod handlers;
+pub(crate) use handlers::render_all as render_policies;
 mod nav;
 mod questions;
 mod reader;
