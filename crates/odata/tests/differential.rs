@@ -104,7 +104,8 @@ fn theirs(e: &op::Expr) -> N {
     }
 }
 
-const KEYWORDS: &[&str] = &["not", "and", "or", "eq", "ne", "gt", "ge", "lt", "le", "in", "has", "true", "false", "null"];
+const KEYWORDS: &[&str] =
+    &["not", "and", "or", "eq", "ne", "gt", "ge", "lt", "le", "in", "has", "true", "false", "null"];
 
 fn ident() -> impl Strategy<Value = String> {
     // odata-params wants two or more characters, and reads a name that starts with a keyword as

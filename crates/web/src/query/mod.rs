@@ -5,6 +5,7 @@
 //! and `$select` applied to the output (nested `$select` inside `$expand` too). Loading what a
 //! nested `$expand` names is `crate::expand`'s job.
 mod bind;
+pub mod harness;
 pub mod schema;
 mod search;
 mod select;
@@ -203,6 +204,15 @@ fn encode_skiptoken(cursor: &[Value]) -> String {
 }
 
 impl OData {
+    /// Query options parsed elsewhere (tests, the fuzz harness), with the default limits; the
+    /// `$expand` limits are checked as for a request.
+    pub fn from_options(opts: QueryOptions, version: ApiVersion) -> GraphResult<OData> {
+        if let Some(items) = &opts.expand {
+            check_expand_limits(items)?;
+        }
+        Ok(OData { opts, version: Some(version), max_page_size: MAX_PAGE_SIZE, ..OData::default() })
+    }
+
     /// The API version of the request (v1.0 outside a versioned router, as in unit tests).
     pub fn version(&self) -> ApiVersion {
         self.version.unwrap_or(ApiVersion::V1)
@@ -246,7 +256,8 @@ impl OData {
         }
         let order = bind_order(catalog, &self.opts)?;
         let top = self.opts.top.map(|t| usize::try_from(t).unwrap_or(usize::MAX));
-        let limit = top.map(|t| t.clamp(1, self.max_page_size)).unwrap_or(DEFAULT_PAGE_SIZE.min(self.max_page_size));
+        let max = self.max_page_size.max(1);
+        let limit = top.map(|t| t.clamp(1, max)).unwrap_or(DEFAULT_PAGE_SIZE.min(max));
         let after = match &self.opts.skiptoken {
             Some(t) => Some(decode_skiptoken(t)?),
             None => None,
