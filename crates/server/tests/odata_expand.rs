@@ -123,7 +123,7 @@ async fn expand_limits_and_unsupported_nested_options_are_400s() {
             url(&pol, &[("$expand", "accessPackage($expand=catalog($expand=accessPackages($expand=catalog)))")]),
             "nested 4 levels",
         ),
-        (url(&pol, &[("$expand", &vec!["accessPackage"; 11].join(","))]), "names 11"),
+        (url(&pol, &[("$expand", &["accessPackage"; 11].join(","))]), "names 11"),
         (url(&pol, &[("$expand", "accessPackage($filter=displayName eq 'x')")]), "$filter inside $expand"),
         (url(&pol, &[("$expand", "accessPackage($top=1)")]), "$top inside $expand"),
         (url(&pol, &[("$expand", "accessPackage($expand=nosuch)")]), "nosuch"),
@@ -163,7 +163,7 @@ async fn query_length_and_filter_depth_limits_are_400s() {
         assert_eq!(r.status, 400, "{}: {}", &f[..40.min(f.len())], r.text);
         r.error_code();
     }
-    let r = s.get(&url("/v1.0/users", &[("$orderby", &vec!["displayName"; 2000].join(","))]), &t).await;
+    let r = s.get(&url("/v1.0/users", &[("$orderby", &["displayName"; 2000].join(","))]), &t).await;
     assert_eq!(r.status, 400, "{}", r.text);
     s.stop().await;
 }

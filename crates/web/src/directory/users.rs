@@ -117,7 +117,7 @@ async fn get_one(state: &AppState, caller: &Caller, v: ApiVersion, q: &OData, u:
     let mut r = render(u);
     expand(state, caller.tenant, u, &navs, &mut r).await?;
     let mut items = [r];
-    crate::expand::finish(&state, &caller, &q, Kind::User, &mut items, &navs).await?;
+    crate::expand::finish(state, caller, q, Kind::User, &mut items, &navs).await?;
     let [r] = items;
     Ok(json::entity(StatusCode::OK, v, "users", r))
 }

@@ -143,7 +143,7 @@ async fn list(
     }
     let page = state.store.list_access_packages(caller.tenant, &lq).await?;
     let mut items = render_all(state, caller, v, &page.items, &expand).await?;
-    crate::expand::finish(&state, &caller, &q, Kind::Package, &mut items, &expand).await?;
+    crate::expand::finish(state, caller, q, Kind::Package, &mut items, &expand).await?;
     Ok(json::collection(v, &context, items, page.count, q.next_link(page.next.as_deref())))
 }
 
