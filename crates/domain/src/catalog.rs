@@ -2,7 +2,7 @@
 //! off. Stored in a version-neutral form; each API version renders its own names
 //! (v1.0 `state`, beta `catalogStatus`; v1.0 `catalog`, beta `catalogId`/`accessPackageCatalog`).
 use crate::error::DomainError;
-use crate::fields::{field, Field, FieldCatalog, FieldKind};
+use crate::fields::{field, nav_many, nav_one, nullable, opaque, Field, FieldCatalog, FieldKind};
 use crate::ids::{AccessPackageId, CatalogId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -79,25 +79,80 @@ pub fn check_name(property: &str, v: &str) -> Result<(), DomainError> {
     Ok(())
 }
 
+fn catalog_v1() -> &'static FieldCatalog {
+    &CATALOG_V1
+}
+fn catalog_beta() -> &'static FieldCatalog {
+    &CATALOG_BETA
+}
+fn package_v1() -> &'static FieldCatalog {
+    &PACKAGE_V1
+}
+fn package_beta() -> &'static FieldCatalog {
+    &PACKAGE_BETA
+}
+fn policy_v1() -> &'static FieldCatalog {
+    &crate::policy::POLICY_V1
+}
+fn policy_beta() -> &'static FieldCatalog {
+    &crate::policy::POLICY_BETA
+}
+fn resource_v1() -> &'static FieldCatalog {
+    &crate::resource::RESOURCE_V1
+}
+fn resource_beta() -> &'static FieldCatalog {
+    &crate::resource::RESOURCE_BETA
+}
+fn role_v1() -> &'static FieldCatalog {
+    &crate::resource::ROLE_V1
+}
+fn role_beta() -> &'static FieldCatalog {
+    &crate::resource::ROLE_BETA
+}
+fn scope_v1() -> &'static FieldCatalog {
+    &crate::resource::SCOPE_V1
+}
+fn scope_beta() -> &'static FieldCatalog {
+    &crate::resource::SCOPE_BETA
+}
+fn role_scope_v1() -> &'static FieldCatalog {
+    &crate::resource::ROLE_SCOPE_V1
+}
+fn role_scope_beta() -> &'static FieldCatalog {
+    &crate::resource::ROLE_SCOPE_BETA
+}
+
 const CATALOG_V1_FIELDS: &[Field] = &[
-    field(&["id"], "id", FieldKind::Uuid, false),
+    field(&["id"], "id", FieldKind::Uuid, true),
     field(&["displayname"], "display_name", FieldKind::Text, true),
-    field(&["description"], "description", FieldKind::Text, false),
+    nullable(&["description"], "description", FieldKind::Text, true),
     field(&["catalogtype"], "catalog_type", FieldKind::Enum(CATALOG_TYPES), true),
     field(&["state"], "state", FieldKind::Enum(CATALOG_STATES), true),
-    field(&["isexternallyvisible"], "is_externally_visible", FieldKind::Bool, false),
+    field(&["isexternallyvisible"], "is_externally_visible", FieldKind::Bool, true),
     field(&["createddatetime"], "created_date_time", FieldKind::DateTime, true),
     field(&["modifieddatetime"], "modified_date_time", FieldKind::DateTime, true),
+    nav_many(&["accesspackages"], "access_packages", "catalog_id", package_v1),
+    nav_many(&["resources"], "resources", "catalog_id", resource_v1),
+    nav_many(&["resourceroles"], "resource_roles", "catalog_id", role_v1),
+    nav_many(&["resourcescopes"], "resource_scopes", "catalog_id", scope_v1),
+    opaque(&["customworkflowextensions"]),
 ];
 const CATALOG_BETA_FIELDS: &[Field] = &[
-    field(&["id"], "id", FieldKind::Uuid, false),
+    field(&["id"], "id", FieldKind::Uuid, true),
     field(&["displayname"], "display_name", FieldKind::Text, true),
-    field(&["description"], "description", FieldKind::Text, false),
+    nullable(&["description"], "description", FieldKind::Text, true),
     field(&["catalogtype"], "catalog_type", FieldKind::Enum(CATALOG_TYPES), true),
     field(&["catalogstatus"], "state", FieldKind::Enum(CATALOG_STATES), true),
-    field(&["isexternallyvisible"], "is_externally_visible", FieldKind::Bool, false),
+    field(&["isexternallyvisible"], "is_externally_visible", FieldKind::Bool, true),
+    nullable(&["createdby"], "created_by", FieldKind::Text, true),
+    nullable(&["modifiedby"], "modified_by", FieldKind::Text, true),
     field(&["createddatetime"], "created_date_time", FieldKind::DateTime, true),
     field(&["modifieddatetime"], "modified_date_time", FieldKind::DateTime, true),
+    nav_many(&["accesspackages"], "access_packages", "catalog_id", package_beta),
+    nav_many(&["accesspackageresources"], "resources", "catalog_id", resource_beta),
+    nav_many(&["accesspackageresourceroles"], "resource_roles", "catalog_id", role_beta),
+    nav_many(&["accesspackageresourcescopes"], "resource_scopes", "catalog_id", scope_beta),
+    opaque(&["accesspackagecustomworkflowextensions", "customaccesspackageworkflowextensions"]),
 ];
 pub const CATALOG_V1: FieldCatalog = FieldCatalog {
     entity: "microsoft.graph.accessPackageCatalog",
@@ -108,22 +163,33 @@ pub const CATALOG_V1: FieldCatalog = FieldCatalog {
 pub const CATALOG_BETA: FieldCatalog = FieldCatalog { fields: CATALOG_BETA_FIELDS, ..CATALOG_V1 };
 
 const PACKAGE_V1_FIELDS: &[Field] = &[
-    field(&["id"], "id", FieldKind::Uuid, false),
+    field(&["id"], "id", FieldKind::Uuid, true),
     field(&["displayname"], "display_name", FieldKind::Text, true),
-    field(&["description"], "description", FieldKind::Text, false),
-    field(&["ishidden"], "is_hidden", FieldKind::Bool, false),
-    field(&["catalog/id"], "catalog_id", FieldKind::Uuid, false),
+    nullable(&["description"], "description", FieldKind::Text, true),
+    field(&["ishidden"], "is_hidden", FieldKind::Bool, true),
+    field(&["catalog/id"], "catalog_id", FieldKind::Uuid, true),
     field(&["createddatetime"], "created_date_time", FieldKind::DateTime, true),
     field(&["modifieddatetime"], "modified_date_time", FieldKind::DateTime, true),
+    nav_one(&["catalog"], "catalog_id", "catalogs", catalog_v1),
+    nav_many(&["assignmentpolicies"], "assignment_policies", "access_package_id", policy_v1),
+    nav_many(&["resourcerolescopes"], "resource_role_scopes", "access_package_id", role_scope_v1),
+    opaque(&["incompatibleaccesspackages", "incompatiblegroups", "accesspackagesincompatiblewith"]),
 ];
 const PACKAGE_BETA_FIELDS: &[Field] = &[
-    field(&["id"], "id", FieldKind::Uuid, false),
+    field(&["id"], "id", FieldKind::Uuid, true),
     field(&["displayname"], "display_name", FieldKind::Text, true),
-    field(&["description"], "description", FieldKind::Text, false),
-    field(&["ishidden"], "is_hidden", FieldKind::Bool, false),
-    field(&["catalogid", "accesspackagecatalog/id"], "catalog_id", FieldKind::Uuid, false),
+    nullable(&["description"], "description", FieldKind::Text, true),
+    field(&["ishidden"], "is_hidden", FieldKind::Bool, true),
+    field(&["isrolescopesvisible"], "is_role_scopes_visible", FieldKind::Bool, true),
+    field(&["catalogid", "accesspackagecatalog/id"], "catalog_id", FieldKind::Uuid, true),
+    nullable(&["createdby"], "created_by", FieldKind::Text, true),
+    nullable(&["modifiedby"], "modified_by", FieldKind::Text, true),
     field(&["createddatetime"], "created_date_time", FieldKind::DateTime, true),
     field(&["modifieddatetime"], "modified_date_time", FieldKind::DateTime, true),
+    nav_one(&["accesspackagecatalog"], "catalog_id", "catalogs", catalog_beta),
+    nav_many(&["accesspackageassignmentpolicies"], "assignment_policies", "access_package_id", policy_beta),
+    nav_many(&["accesspackageresourcerolescopes"], "resource_role_scopes", "access_package_id", role_scope_beta),
+    opaque(&["incompatibleaccesspackages", "incompatiblegroups", "accesspackagesincompatiblewith"]),
 ];
 pub const PACKAGE_V1: FieldCatalog = FieldCatalog {
     entity: "microsoft.graph.accessPackage",
@@ -132,3 +198,6 @@ pub const PACKAGE_V1: FieldCatalog = FieldCatalog {
     default_order: &[],
 };
 pub const PACKAGE_BETA: FieldCatalog = FieldCatalog { fields: PACKAGE_BETA_FIELDS, ..PACKAGE_V1 };
+
+/// `$search` on packages and catalogs: (wire name, column).
+pub const SEARCHABLE: &[(&str, &str)] = &[("displayName", "display_name"), ("description", "description")];

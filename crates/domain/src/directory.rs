@@ -1,7 +1,7 @@
 //! The directory: users and groups, the subjects, approvers and delivery targets that
 //! entitlement management points at. Shapes follow Graph's `user` and `group` (subset).
 use crate::error::DomainError;
-use crate::fields::{field, Field, FieldCatalog, FieldKind, Relation};
+use crate::fields::{field, nav_many, nav_one, nullable, opaque, Field, FieldCatalog, FieldKind, Relation};
 use crate::ids::ObjectId;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -66,33 +66,59 @@ pub fn check_display_name(name: &str) -> Result<(), DomainError> {
     Ok(())
 }
 
+fn user_catalog() -> &'static FieldCatalog {
+    &USER_CATALOG
+}
+fn member_catalog() -> &'static FieldCatalog {
+    &MEMBER_CATALOG
+}
+
 const USER_FIELDS: &[Field] = &[
-    field(&["id"], "id", FieldKind::Uuid, false),
+    field(&["id"], "id", FieldKind::Uuid, true),
     field(&["displayname"], "display_name", FieldKind::Text, true),
     field(&["userprincipalname"], "user_principal_name", FieldKind::Text, true),
-    field(&["mail"], "mail", FieldKind::Text, false),
-    field(&["usertype"], "user_type", FieldKind::Text, false),
-    field(&["accountenabled"], "account_enabled", FieldKind::Bool, false),
+    nullable(&["mail"], "mail", FieldKind::Text, true),
+    nullable(&["givenname"], "given_name", FieldKind::Text, true),
+    nullable(&["surname"], "surname", FieldKind::Text, true),
+    nullable(&["jobtitle"], "job_title", FieldKind::Text, true),
+    nullable(&["department"], "department", FieldKind::Text, true),
+    field(&["usertype"], "user_type", FieldKind::Text, true),
+    field(&["accountenabled"], "account_enabled", FieldKind::Bool, true),
     field(&["createddatetime"], "created_date_time", FieldKind::DateTime, true),
+    nullable(&["manager/id"], "manager_id", FieldKind::Uuid, true),
+    nav_one(&["manager"], "manager_id", "users", user_catalog),
+    opaque(&["sponsors"]),
 ];
 
 pub const USER_CATALOG: FieldCatalog =
     FieldCatalog { entity: "microsoft.graph.user", fields: USER_FIELDS, relations: &[], default_order: &[] };
 
 const GROUP_FIELDS: &[Field] = &[
-    field(&["id"], "id", FieldKind::Uuid, false),
+    field(&["id"], "id", FieldKind::Uuid, true),
     field(&["displayname"], "display_name", FieldKind::Text, true),
+    nullable(&["description"], "description", FieldKind::Text, true),
     field(&["mailnickname"], "mail_nickname", FieldKind::Text, true),
-    field(&["mail"], "mail", FieldKind::Text, false),
-    field(&["securityenabled"], "security_enabled", FieldKind::Bool, false),
-    field(&["mailenabled"], "mail_enabled", FieldKind::Bool, false),
+    nullable(&["mail"], "mail", FieldKind::Text, true),
+    field(&["securityenabled"], "security_enabled", FieldKind::Bool, true),
+    field(&["mailenabled"], "mail_enabled", FieldKind::Bool, true),
     field(&["createddatetime"], "created_date_time", FieldKind::DateTime, true),
+    nav_many(&["members"], "group_members", "group_id", member_catalog),
+    opaque(&["grouptypes"]),
 ];
 
 pub const GROUP_CATALOG: FieldCatalog = FieldCatalog {
     entity: "microsoft.graph.group",
     fields: GROUP_FIELDS,
     relations: &[Relation { path: "members", relation: "group_members", kind: FieldKind::Uuid }],
+    default_order: &[],
+};
+
+/// A group member seen from `members/any(m: m/id eq ...)`: only its id (the membership table).
+const MEMBER_FIELDS: &[Field] = &[field(&["id"], "member_id", FieldKind::Uuid, true)];
+const MEMBER_CATALOG: FieldCatalog = FieldCatalog {
+    entity: "microsoft.graph.directoryObject",
+    fields: MEMBER_FIELDS,
+    relations: &[],
     default_order: &[],
 };
 

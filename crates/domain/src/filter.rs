@@ -64,6 +64,18 @@ pub enum Filter {
         relation: &'static str,
         value: Value,
     },
+    /// A navigation followed by subquery: `local IN (SELECT remote FROM table WHERE filter)`,
+    /// or, with `all`, "no row of `table` linked to this one fails `filter`" (`collection/all`).
+    /// `table`, `local` and `remote` come from the static field catalogs, never from input.
+    Via {
+        local: &'static str,
+        table: &'static str,
+        remote: &'static str,
+        filter: Box<Filter>,
+        all: bool,
+    },
+    /// Always true (`And(vec![])`) or always false.
+    Const(bool),
 }
 
 impl Filter {
@@ -82,9 +94,11 @@ impl Filter {
     }
 }
 
-/// One ordering key for a list. Ties are always broken by id, ascending.
+/// One ordering key for a list. Ties are always broken by id, ascending. Nulls (in a
+/// `nullable` column) come first ascending and last descending, as OData orders them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Order {
     pub column: &'static str,
     pub descending: bool,
+    pub nullable: bool,
 }

@@ -2,7 +2,7 @@
 //! catalog), its roles (`Member`, `Owner`) and scopes (the root scope), the resource role scopes
 //! that bind a role and a scope to an access package, and the resource requests that add and
 //! remove resources. Pure values and rules; nothing here reads the directory or the store.
-use crate::fields::{field, Field, FieldCatalog, FieldKind};
+use crate::fields::{field, nav_many, nav_one, nullable, opaque, Field, FieldCatalog, FieldKind};
 use crate::ids::{AccessPackageId, CatalogId, ObjectId, ResourceId, ResourceRequestId, ResourceRoleId};
 use crate::ids::{ResourceScopeId, RoleScopeId};
 use chrono::{DateTime, Utc};
@@ -192,19 +192,56 @@ pub fn onboard_group(
     Onboarded { resource, roles, scopes }
 }
 
+fn catalog_v1() -> &'static FieldCatalog {
+    &crate::catalog::CATALOG_V1
+}
+fn resource_v1() -> &'static FieldCatalog {
+    &RESOURCE_V1
+}
+fn resource_beta() -> &'static FieldCatalog {
+    &RESOURCE_BETA
+}
+fn role_v1() -> &'static FieldCatalog {
+    &ROLE_V1
+}
+fn role_beta() -> &'static FieldCatalog {
+    &ROLE_BETA
+}
+fn scope_v1() -> &'static FieldCatalog {
+    &SCOPE_V1
+}
+fn scope_beta() -> &'static FieldCatalog {
+    &SCOPE_BETA
+}
+
 const RESOURCE_V1_FIELDS: &[Field] = &[
-    field(&["id"], "id", FieldKind::Uuid, false),
+    field(&["id"], "id", FieldKind::Uuid, true),
     field(&["displayname"], "display_name", FieldKind::Text, true),
+    nullable(&["description"], "description", FieldKind::Text, true),
     field(&["originid"], "origin_id", FieldKind::Text, true),
     field(&["originsystem"], "origin_system", FieldKind::Enum(ORIGIN_SYSTEMS), true),
     field(&["createddatetime"], "created_date_time", FieldKind::DateTime, true),
+    nav_many(&["roles"], "resource_roles", "resource_id", role_v1),
+    nav_many(&["scopes"], "resource_scopes", "resource_id", scope_v1),
+    opaque(&["attributes", "environment", "uploadsessions", "modifieddatetime"]),
 ];
 const RESOURCE_BETA_FIELDS: &[Field] = &[
-    field(&["id"], "id", FieldKind::Uuid, false),
+    field(&["id"], "id", FieldKind::Uuid, true),
     field(&["displayname"], "display_name", FieldKind::Text, true),
+    nullable(&["description"], "description", FieldKind::Text, true),
     field(&["originid"], "origin_id", FieldKind::Text, true),
     field(&["originsystem"], "origin_system", FieldKind::Enum(ORIGIN_SYSTEMS), true),
     field(&["addedon"], "created_date_time", FieldKind::DateTime, true),
+    nav_many(&["accesspackageresourceroles"], "resource_roles", "resource_id", role_beta),
+    nav_many(&["accesspackageresourcescopes"], "resource_scopes", "resource_id", scope_beta),
+    opaque(&[
+        "attributes",
+        "accesspackageresourceenvironment",
+        "addedby",
+        "ispendingonboarding",
+        "resourcetype",
+        "url",
+    ]),
 ];
 pub const RESOURCE_V1: FieldCatalog = FieldCatalog {
     entity: "microsoft.graph.accessPackageResource",
@@ -215,18 +252,23 @@ pub const RESOURCE_V1: FieldCatalog = FieldCatalog {
 pub const RESOURCE_BETA: FieldCatalog = FieldCatalog { fields: RESOURCE_BETA_FIELDS, ..RESOURCE_V1 };
 
 const ROLE_V1_FIELDS: &[Field] = &[
-    field(&["id"], "id", FieldKind::Uuid, false),
+    field(&["id"], "id", FieldKind::Uuid, true),
     field(&["displayname"], "display_name", FieldKind::Text, true),
+    nullable(&["description"], "description", FieldKind::Text, true),
     field(&["originid"], "origin_id", FieldKind::Text, true),
     field(&["originsystem"], "origin_system", FieldKind::Enum(ORIGIN_SYSTEMS), true),
-    field(&["resource/id"], "resource_id", FieldKind::Uuid, false),
+    field(&["resource/id"], "resource_id", FieldKind::Uuid, true),
+    nav_one(&["resource"], "resource_id", "resources", resource_v1),
+    opaque(&["type"]),
 ];
 const ROLE_BETA_FIELDS: &[Field] = &[
-    field(&["id"], "id", FieldKind::Uuid, false),
+    field(&["id"], "id", FieldKind::Uuid, true),
     field(&["displayname"], "display_name", FieldKind::Text, true),
+    nullable(&["description"], "description", FieldKind::Text, true),
     field(&["originid"], "origin_id", FieldKind::Text, true),
     field(&["originsystem"], "origin_system", FieldKind::Enum(ORIGIN_SYSTEMS), true),
-    field(&["accesspackageresource/id"], "resource_id", FieldKind::Uuid, false),
+    field(&["accesspackageresource/id"], "resource_id", FieldKind::Uuid, true),
+    nav_one(&["accesspackageresource"], "resource_id", "resources", resource_beta),
 ];
 pub const ROLE_V1: FieldCatalog = FieldCatalog {
     entity: "microsoft.graph.accessPackageResourceRole",
@@ -237,16 +279,25 @@ pub const ROLE_V1: FieldCatalog = FieldCatalog {
 pub const ROLE_BETA: FieldCatalog = FieldCatalog { fields: ROLE_BETA_FIELDS, ..ROLE_V1 };
 
 const SCOPE_V1_FIELDS: &[Field] = &[
-    field(&["id"], "id", FieldKind::Uuid, false),
+    field(&["id"], "id", FieldKind::Uuid, true),
+    field(&["displayname"], "display_name", FieldKind::Text, true),
+    nullable(&["description"], "description", FieldKind::Text, true),
+    field(&["isrootscope"], "is_root_scope", FieldKind::Bool, true),
     field(&["originid"], "origin_id", FieldKind::Text, true),
     field(&["originsystem"], "origin_system", FieldKind::Enum(ORIGIN_SYSTEMS), true),
-    field(&["resource/id"], "resource_id", FieldKind::Uuid, false),
+    field(&["resource/id"], "resource_id", FieldKind::Uuid, true),
+    nav_one(&["resource"], "resource_id", "resources", resource_v1),
 ];
 const SCOPE_BETA_FIELDS: &[Field] = &[
-    field(&["id"], "id", FieldKind::Uuid, false),
+    field(&["id"], "id", FieldKind::Uuid, true),
+    field(&["displayname"], "display_name", FieldKind::Text, true),
+    nullable(&["description"], "description", FieldKind::Text, true),
+    field(&["isrootscope"], "is_root_scope", FieldKind::Bool, true),
     field(&["originid"], "origin_id", FieldKind::Text, true),
     field(&["originsystem"], "origin_system", FieldKind::Enum(ORIGIN_SYSTEMS), true),
-    field(&["accesspackageresource/id"], "resource_id", FieldKind::Uuid, false),
+    field(&["accesspackageresource/id"], "resource_id", FieldKind::Uuid, true),
+    nav_one(&["accesspackageresource"], "resource_id", "resources", resource_beta),
+    opaque(&["roleoriginid", "url"]),
 ];
 pub const SCOPE_V1: FieldCatalog = FieldCatalog {
     entity: "microsoft.graph.accessPackageResourceScope",
@@ -257,16 +308,28 @@ pub const SCOPE_V1: FieldCatalog = FieldCatalog {
 pub const SCOPE_BETA: FieldCatalog = FieldCatalog { fields: SCOPE_BETA_FIELDS, ..SCOPE_V1 };
 
 const ROLE_SCOPE_V1_FIELDS: &[Field] = &[
-    field(&["id"], "id", FieldKind::Uuid, false),
-    field(&["role/id"], "role_id", FieldKind::Uuid, false),
-    field(&["scope/id"], "scope_id", FieldKind::Uuid, false),
+    field(&["id"], "id", FieldKind::Uuid, true),
+    field(&["role/id"], "role_id", FieldKind::Uuid, true),
+    field(&["scope/id"], "scope_id", FieldKind::Uuid, true),
+    field(&["role/resource/id", "scope/resource/id"], "resource_id", FieldKind::Uuid, true),
     field(&["createddatetime"], "created_date_time", FieldKind::DateTime, true),
+    nav_one(&["role"], "role_id", "resource_roles", role_v1),
+    nav_one(&["scope"], "scope_id", "resource_scopes", scope_v1),
 ];
 const ROLE_SCOPE_BETA_FIELDS: &[Field] = &[
-    field(&["id"], "id", FieldKind::Uuid, false),
-    field(&["accesspackageresourcerole/id"], "role_id", FieldKind::Uuid, false),
-    field(&["accesspackageresourcescope/id"], "scope_id", FieldKind::Uuid, false),
+    field(&["id"], "id", FieldKind::Uuid, true),
+    field(&["accesspackageresourcerole/id"], "role_id", FieldKind::Uuid, true),
+    field(&["accesspackageresourcescope/id"], "scope_id", FieldKind::Uuid, true),
+    field(
+        &["accesspackageresourcerole/accesspackageresource/id", "accesspackageresourcescope/accesspackageresource/id"],
+        "resource_id",
+        FieldKind::Uuid,
+        true,
+    ),
     field(&["createddatetime"], "created_date_time", FieldKind::DateTime, true),
+    nav_one(&["accesspackageresourcerole"], "role_id", "resource_roles", role_beta),
+    nav_one(&["accesspackageresourcescope"], "scope_id", "resource_scopes", scope_beta),
+    opaque(&["createdby", "modifiedby", "modifieddatetime"]),
 ];
 pub const ROLE_SCOPE_V1: FieldCatalog = FieldCatalog {
     entity: "microsoft.graph.accessPackageResourceRoleScope",
@@ -277,17 +340,28 @@ pub const ROLE_SCOPE_V1: FieldCatalog = FieldCatalog {
 pub const ROLE_SCOPE_BETA: FieldCatalog = FieldCatalog { fields: ROLE_SCOPE_BETA_FIELDS, ..ROLE_SCOPE_V1 };
 
 const REQUEST_V1_FIELDS: &[Field] = &[
-    field(&["id"], "id", FieldKind::Uuid, false),
+    field(&["id"], "id", FieldKind::Uuid, true),
     field(&["requesttype"], "request_type", FieldKind::Enum(REQUEST_TYPES), true),
     field(&["state"], "state", FieldKind::Enum(REQUEST_STATES), true),
-    field(&["catalog/id"], "catalog_id", FieldKind::Uuid, false),
+    field(&["catalog/id"], "catalog_id", FieldKind::Uuid, true),
     field(&["createddatetime"], "created_date_time", FieldKind::DateTime, true),
+    nav_one(&["catalog"], "catalog_id", "catalogs", catalog_v1),
+    opaque(&["resource"]),
 ];
 const REQUEST_BETA_FIELDS: &[Field] = &[
-    field(&["id"], "id", FieldKind::Uuid, false),
+    field(&["id"], "id", FieldKind::Uuid, true),
     field(&["requesttype"], "request_type", FieldKind::Enum(REQUEST_TYPES), true),
     field(&["requeststate"], "state", FieldKind::Enum(REQUEST_STATES), true),
-    field(&["catalogid"], "catalog_id", FieldKind::Uuid, false),
+    field(&["catalogid"], "catalog_id", FieldKind::Uuid, true),
+    opaque(&[
+        "accesspackageresource",
+        "requestor",
+        "justification",
+        "requeststatus",
+        "executeimmediately",
+        "expirationdatetime",
+        "isvalidationonly",
+    ]),
 ];
 pub const REQUEST_V1: FieldCatalog = FieldCatalog {
     entity: "microsoft.graph.accessPackageResourceRequest",

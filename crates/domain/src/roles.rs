@@ -387,11 +387,12 @@ pub fn parse_app_scope(role: EmRole, scope: &str) -> Result<Option<CatalogId>, c
 }
 
 const ROLE_ASSIGNMENT_FIELDS: &[crate::fields::Field] = &[
-    crate::fields::field(&["id"], "id", crate::fields::FieldKind::Uuid, false),
-    crate::fields::field(&["principalid"], "principal_id", crate::fields::FieldKind::Uuid, false),
-    crate::fields::field(&["roledefinitionid"], "role_definition_id", crate::fields::FieldKind::Uuid, false),
+    crate::fields::field(&["id"], "id", crate::fields::FieldKind::Uuid, true),
+    crate::fields::field(&["principalid"], "principal_id", crate::fields::FieldKind::Uuid, true),
+    crate::fields::field(&["roledefinitionid"], "role_definition_id", crate::fields::FieldKind::Uuid, true),
     crate::fields::field(&["appscopeid"], "app_scope_id", crate::fields::FieldKind::Text, true),
     crate::fields::field(&["createddatetime"], "created_date_time", crate::fields::FieldKind::DateTime, true),
+    crate::fields::opaque(&["directoryscopeid", "principal", "roledefinition", "appscope", "directoryscope"]),
 ];
 
 pub const ROLE_ASSIGNMENT_CATALOG: crate::fields::FieldCatalog = crate::fields::FieldCatalog {

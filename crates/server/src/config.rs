@@ -19,6 +19,8 @@ pub struct Config {
     pub public_url: String,
     pub body_limit_bytes: usize,
     pub request_timeout_secs: u64,
+    /// Largest page a list returns; a larger `$top` is lowered to it (1 to 999).
+    pub max_page_size: usize,
     /// `text` or `json`.
     pub log_format: String,
     /// Background job runners in this process.
@@ -56,6 +58,7 @@ impl Default for Config {
             public_url: String::new(),
             body_limit_bytes: 1024 * 1024,
             request_timeout_secs: 30,
+            max_page_size: 999,
             log_format: "text".into(),
             job_workers: 2,
             db_max_connections: 16,
@@ -104,6 +107,9 @@ impl Config {
                 }
             }
             other => anyhow::bail!("auth.mode must be \"dev\" or \"oidc\", not {other:?}"),
+        }
+        if !(1..=999).contains(&self.max_page_size) {
+            anyhow::bail!("max_page_size must be between 1 and 999");
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             anyhow::bail!("log_format must be \"text\" or \"json\"");

@@ -96,6 +96,7 @@ pub async fn start_with_clock(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Re
         public_url: (!cfg.public_url.is_empty()).then(|| cfg.public_url.clone()),
         body_limit: cfg.body_limit_bytes,
         request_timeout: Duration::from_secs(cfg.request_timeout_secs),
+        max_page_size: cfg.max_page_size,
     };
     let app = grantd_web::app(state, opts);
     let listener =

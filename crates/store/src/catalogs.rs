@@ -59,6 +59,8 @@ impl Record for Catalog {
             ("catalog_type", Value::Text(self.catalog_type.clone())),
             ("state", Value::Text(self.state.clone())),
             ("is_externally_visible", Value::Bool(self.is_externally_visible)),
+            ("created_by", opt_text(&self.created_by)),
+            ("modified_by", opt_text(&self.modified_by)),
             ("created_date_time", Value::DateTime(self.created_date_time)),
             ("modified_date_time", Value::DateTime(self.modified_date_time)),
         ]
@@ -76,6 +78,9 @@ impl Record for AccessPackage {
             ("display_name", Value::Text(self.display_name.clone())),
             ("description", opt_text(&self.description)),
             ("is_hidden", Value::Bool(self.is_hidden)),
+            ("is_role_scopes_visible", Value::Bool(self.is_role_scopes_visible)),
+            ("created_by", opt_text(&self.created_by)),
+            ("modified_by", opt_text(&self.modified_by)),
             ("created_date_time", Value::DateTime(self.created_date_time)),
             ("modified_date_time", Value::DateTime(self.modified_date_time)),
         ]
@@ -164,6 +169,18 @@ impl Store {
     }
 
     pub async fn catalogs_by_ids(&self, tenant: TenantId, ids: &[CatalogId]) -> Result<Vec<Catalog>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        record::all_where(&mut self.read().await?, tenant, &uuid_in("id", ids.iter().map(|i| i.0))).await
+    }
+
+    /// The access packages with these ids (for nested `$expand`).
+    pub async fn packages_by_ids(
+        &self,
+        tenant: TenantId,
+        ids: &[AccessPackageId],
+    ) -> Result<Vec<AccessPackage>, StoreError> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }

@@ -1,5 +1,9 @@
 //! Compiles the domain's typed `Filter` into a sea-query condition. Every value is bound as a
-//! parameter; column names come only from the static field catalogs, never from input.
+//! parameter; column and table names come only from the static field catalogs, never from input.
+//!
+//! OData logic is two-valued (a comparison with null is false, not unknown), SQL's three-valued:
+//! `not` is compiled as `NOT COALESCE(inner, FALSE)` so that `not (description eq 'x')` keeps
+//! rows whose description is null, and `all` lambdas use the same guard.
 use grantd_domain::filter::{CmpOp, Col, Filter, TextOp, Value};
 use grantd_domain::TenantId;
 use sea_query::{Alias, Cond, Expr, Func, LikeExpr, Query, SimpleExpr};
@@ -56,11 +60,37 @@ fn relation_table(name: &str) -> Option<(&'static str, &'static str, &'static st
     }
 }
 
+fn constant(b: bool) -> SimpleExpr {
+    Expr::val(1).eq(if b { 1 } else { 0 })
+}
+
+/// `NOT COALESCE(e, FALSE)`: true exactly where `e` is false or unknown.
+fn not_true(e: SimpleExpr) -> SimpleExpr {
+    Expr::expr(SimpleExpr::FunctionCall(Func::coalesce([e, Expr::val(false).into()]))).not()
+}
+
 pub(crate) fn compile(f: &Filter, tenant: TenantId) -> SimpleExpr {
     match f {
         Filter::And(parts) => parts.iter().fold(Cond::all(), |c, p| c.add(compile(p, tenant))).into(),
+        Filter::Or(parts) if parts.is_empty() => constant(false),
         Filter::Or(parts) => parts.iter().fold(Cond::any(), |c, p| c.add(compile(p, tenant))).into(),
-        Filter::Not(inner) => Cond::all().not().add(compile(inner, tenant)).into(),
+        Filter::Not(inner) => not_true(compile(inner, tenant)),
+        Filter::Const(b) => constant(*b),
+        Filter::Via { local, table, remote, filter, all } => {
+            let inner = compile(filter, tenant);
+            let sub = Query::select()
+                .column(Alias::new(*remote))
+                .from(Alias::new(*table))
+                .and_where(Expr::col(Alias::new("tenant_id")).eq(tenant.as_uuid()))
+                .and_where(if *all { not_true(inner) } else { inner })
+                .to_owned();
+            let e = Expr::col(Alias::new(*local));
+            if *all {
+                e.not_in_subquery(sub)
+            } else {
+                e.in_subquery(sub)
+            }
+        }
         Filter::Compare { col: c, op, value: v } => {
             let left = col(c);
             if matches!(v, Value::Null) {
@@ -68,7 +98,7 @@ pub(crate) fn compile(f: &Filter, tenant: TenantId) -> SimpleExpr {
                     CmpOp::Eq => Expr::expr(left).is_null(),
                     CmpOp::Ne => Expr::expr(left).is_not_null(),
                     // Ordering against null is never true in OData.
-                    _ => Expr::val(1).eq(0),
+                    _ => constant(false),
                 };
             }
             let right = SimpleExpr::Value(value(v));
@@ -88,12 +118,22 @@ pub(crate) fn compile(f: &Filter, tenant: TenantId) -> SimpleExpr {
         }
         Filter::In { col: c, values } => {
             if values.is_empty() {
-                return Expr::val(1).eq(0);
+                return constant(false);
             }
-            Expr::expr(col(c)).is_in(values.iter().map(operand))
+            // `x in (null, 'a')`: the null member is `x IS NULL` (SQL's IN never matches null).
+            let (nulls, vals): (Vec<&Value>, Vec<&Value>) = values.iter().partition(|v| matches!(v, Value::Null));
+            let listed =
+                if vals.is_empty() { constant(false) } else { Expr::expr(col(c)).is_in(vals.into_iter().map(operand)) };
+            if nulls.is_empty() {
+                listed
+            } else {
+                Cond::any().add(listed).add(Expr::expr(col(c)).is_null()).into()
+            }
         }
         Filter::Text { col: c, op, value: s } => {
-            let pat = escape_like(&s.to_lowercase());
+            // ASCII folding on both sides: SQLite's lower() and PostgreSQL's under COLLATE "C"
+            // fold ASCII letters only.
+            let pat = escape_like(&s.to_ascii_lowercase());
             let pat = match op {
                 TextOp::Contains => format!("%{pat}%"),
                 TextOp::StartsWith => format!("{pat}%"),
@@ -112,7 +152,7 @@ pub(crate) fn compile(f: &Filter, tenant: TenantId) -> SimpleExpr {
                     .to_owned();
                 Expr::col(Alias::new("id")).in_subquery(sub)
             }
-            None => Expr::val(1).eq(0),
+            None => constant(false),
         },
     }
 }

@@ -24,7 +24,7 @@ pub use directory::{DirectoryMember, MembershipChange};
 pub use error::StoreError;
 pub use jobs::{ExportedJob, Job, NewJob};
 pub use policies::PolicyDeletion;
-pub use record::{ListQuery, Page, Record};
+pub use record::{page_sql, ListQuery, Page, Record};
 pub use requests::{AuditEntry, Delivery, Followups, RequestDeletion};
 pub use resources::RemoveResource;
 pub use transfer::Line as ExportLine;

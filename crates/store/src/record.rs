@@ -7,7 +7,7 @@ use crate::error::StoreError;
 use crate::filter_sql::{compile, operand, value};
 use grantd_domain::filter::{Filter, Order, Value};
 use grantd_domain::TenantId;
-use sea_query::{Alias, Cond, Expr, Order as SqlOrder, Query, SimpleExpr};
+use sea_query::{Alias, Cond, Expr, NullOrdering, Order as SqlOrder, Query, SimpleExpr};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use uuid::Uuid;
@@ -32,6 +32,8 @@ pub struct ListQuery {
     pub count: bool,
     /// Offset for `$skip` (applied before the keyset cursor's first page only).
     pub skip: Option<u64>,
+    /// Read no rows (the `/$count` segment, or `$top=0`): only the count, when `count` is set.
+    pub count_only: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -141,50 +143,63 @@ pub(crate) async fn all_of_tenant<R: Record>(tx: &mut Tx, tenant: TenantId) -> R
     tx.fetch_text(&stmt).await?.iter().map(|d| Ok(serde_json::from_str(d)?)).collect()
 }
 
+/// `col = v`, or `col IS NULL` for a null cursor value.
+fn key_eq(col: &str, v: &Value) -> SimpleExpr {
+    match v {
+        Value::Null => c(col).is_null(),
+        v => c(col).eq(value(v)),
+    }
+}
+
+/// "Strictly after `v`" on one key. Nulls sort first ascending and last descending (OData's
+/// order, and SQLite's default; PostgreSQL is told so explicitly), so: ascending after null is
+/// every non-null value; descending after `v` includes the nulls; nothing is after a null
+/// descending.
+fn key_after(col: &str, descending: bool, nullable: bool, v: &Value) -> SimpleExpr {
+    match (descending, v) {
+        (false, Value::Null) => c(col).is_not_null(),
+        (false, v) => c(col).gt(value(v)),
+        (true, Value::Null) => Expr::val(1).eq(0),
+        (true, v) if nullable => Cond::any().add(c(col).lt(value(v))).add(c(col).is_null()).into(),
+        (true, v) => c(col).lt(value(v)),
+    }
+}
+
 /// The keyset condition "strictly after `after`" for `order` (+ id ascending as the last key).
-fn after_condition(order: &[Order], after: &[Value]) -> Result<SimpleExpr, StoreError> {
+pub(crate) fn after_condition(order: &[Order], after: &[Value]) -> Result<SimpleExpr, StoreError> {
     if after.len() != order.len() + 1 {
         return Err(StoreError::BadCursor);
     }
-    let mut keys: Vec<(&str, bool)> = order.iter().map(|o| (o.column, o.descending)).collect();
-    keys.push(("id", false));
+    let mut keys: Vec<(&str, bool, bool)> = order.iter().map(|o| (o.column, o.descending, o.nullable)).collect();
+    keys.push(("id", false, false));
     let mut any = Cond::any();
     for i in 0..keys.len() {
         let mut all = Cond::all();
-        for (j, (col, _)) in keys.iter().enumerate().take(i) {
-            all = all.add(c(col).eq(value(&after[j])));
+        for (j, (col, _, _)) in keys.iter().enumerate().take(i) {
+            all = all.add(key_eq(col, &after[j]));
         }
-        let (col, desc) = keys[i];
-        let v = value(&after[i]);
-        all = all.add(if desc { c(col).lt(v) } else { c(col).gt(v) });
+        let (col, desc, nullable) = keys[i];
+        all = all.add(key_after(col, desc, nullable, &after[i]));
         any = any.add(all);
     }
     Ok(any.into())
 }
 
-pub(crate) async fn list<R: Record>(tx: &mut Tx, tenant: TenantId, q: &ListQuery) -> Result<Page<R>, StoreError> {
-    let mut base = Query::select();
-    base.from(Alias::new(R::TABLE)).and_where(c("tenant_id").eq(tenant.as_uuid()));
-    if let Some(f) = &q.filter {
-        base.and_where(compile(f, tenant));
-    }
-    if let Some(s) = &q.scope {
-        base.and_where(compile(s, tenant));
-    }
-    let count = if q.count {
-        let mut cs = base.clone();
-        cs.expr(Expr::col(sea_query::Asterisk).count());
-        Some(tx.fetch_i64(&cs).await?)
-    } else {
-        None
-    };
-    let mut stmt = base;
+/// The SELECT of one page (without the count), as `list` runs it.
+fn page_statement(table: &str, tenant: TenantId, q: &ListQuery) -> Result<sea_query::SelectStatement, StoreError> {
+    let mut stmt = base_statement(table, tenant, q);
     stmt.column(Alias::new("doc"));
     if let Some(after) = &q.after {
         stmt.and_where(after_condition(&q.order, after)?);
     }
     for o in &q.order {
-        stmt.order_by(Alias::new(o.column), if o.descending { SqlOrder::Desc } else { SqlOrder::Asc });
+        let dir = if o.descending { SqlOrder::Desc } else { SqlOrder::Asc };
+        if o.nullable {
+            let nulls = if o.descending { NullOrdering::Last } else { NullOrdering::First };
+            stmt.order_by_with_nulls(Alias::new(o.column), dir, nulls);
+        } else {
+            stmt.order_by(Alias::new(o.column), dir);
+        }
     }
     stmt.order_by(Alias::new("id"), SqlOrder::Asc);
     let limit = q.limit.max(1);
@@ -194,6 +209,50 @@ pub(crate) async fn list<R: Record>(tx: &mut Tx, tenant: TenantId, q: &ListQuery
             stmt.offset(skip);
         }
     }
+    Ok(stmt)
+}
+
+fn base_statement(table: &str, tenant: TenantId, q: &ListQuery) -> sea_query::SelectStatement {
+    let mut base = Query::select();
+    base.from(Alias::new(table)).and_where(c("tenant_id").eq(tenant.as_uuid()));
+    if let Some(f) = &q.filter {
+        base.and_where(compile(f, tenant));
+    }
+    if let Some(s) = &q.scope {
+        base.and_where(compile(s, tenant));
+    }
+    base
+}
+
+/// The SQL text `list` runs for a page of `table` on `backend`, with its bound values printed
+/// separately: for tests that check input never changes the statement, only its parameters.
+pub fn page_sql(
+    backend: crate::Backend,
+    table: &str,
+    tenant: TenantId,
+    q: &ListQuery,
+) -> Result<(String, String), StoreError> {
+    let stmt = page_statement(table, tenant, q)?;
+    let (sql, values) = match backend {
+        crate::Backend::Sqlite => stmt.build(sea_query::SqliteQueryBuilder),
+        crate::Backend::Postgres => stmt.build(sea_query::PostgresQueryBuilder),
+    };
+    Ok((sql, format!("{values:?}")))
+}
+
+pub(crate) async fn list<R: Record>(tx: &mut Tx, tenant: TenantId, q: &ListQuery) -> Result<Page<R>, StoreError> {
+    let count = if q.count {
+        let mut cs = base_statement(R::TABLE, tenant, q);
+        cs.expr(Expr::col(sea_query::Asterisk).count());
+        Some(tx.fetch_i64(&cs).await?)
+    } else {
+        None
+    };
+    if q.count_only {
+        return Ok(Page { items: Vec::new(), next: None, count });
+    }
+    let stmt = page_statement(R::TABLE, tenant, q)?;
+    let limit = q.limit.max(1);
     let docs = tx.fetch_text(&stmt).await?;
     let more = docs.len() > limit;
     let mut items = Vec::with_capacity(limit.min(docs.len()));
@@ -205,7 +264,10 @@ pub(crate) async fn list<R: Record>(tx: &mut Tx, tenant: TenantId, q: &ListQuery
             let cols = last.columns();
             let mut cursor = Vec::with_capacity(q.order.len() + 1);
             for o in &q.order {
-                let v = cols.iter().find(|(n, _)| *n == o.column).map(|(_, v)| v.clone()).unwrap_or(Value::Null);
+                let v = match o.column {
+                    "id" => Value::Uuid(last.record_id()),
+                    col => cols.iter().find(|(n, _)| *n == col).map(|(_, v)| v.clone()).unwrap_or(Value::Null),
+                };
                 cursor.push(v);
             }
             cursor.push(Value::Uuid(last.record_id()));

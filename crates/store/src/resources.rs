@@ -21,6 +21,7 @@ impl Record for Resource {
             ("origin_id", Value::Text(self.origin_id.clone())),
             ("origin_system", Value::Text(self.origin_system.clone())),
             ("display_name", Value::Text(self.display_name.clone())),
+            ("description", opt_text(&self.description)),
             ("created_date_time", Value::DateTime(self.created_date_time)),
         ]
     }
@@ -38,6 +39,7 @@ impl Record for ResourceRole {
             ("origin_id", Value::Text(self.origin_id.clone())),
             ("origin_system", Value::Text(self.origin_system.clone())),
             ("display_name", Value::Text(self.display_name.clone())),
+            ("description", opt_text(&self.description)),
         ]
     }
 }
@@ -53,8 +55,15 @@ impl Record for ResourceScope {
             ("resource_id", Value::Uuid(self.resource_id.0)),
             ("origin_id", Value::Text(self.origin_id.clone())),
             ("origin_system", Value::Text(self.origin_system.clone())),
+            ("display_name", Value::Text(self.display_name.clone())),
+            ("description", opt_text(&self.description)),
+            ("is_root_scope", Value::Bool(self.is_root_scope)),
         ]
     }
+}
+
+fn opt_text(v: &Option<String>) -> Value {
+    v.clone().map(Value::Text).unwrap_or(Value::Null)
 }
 
 impl Record for ResourceRoleScope {

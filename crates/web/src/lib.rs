@@ -10,6 +10,7 @@ pub mod ctx;
 pub mod directory;
 pub mod entitlement;
 pub mod error;
+pub mod expand;
 pub mod json;
 pub mod policies;
 pub mod query;
@@ -52,11 +53,18 @@ pub struct WebOptions {
     pub public_url: Option<String>,
     pub body_limit: usize,
     pub request_timeout: Duration,
+    /// Largest page a list returns (`$top` above it is lowered to it).
+    pub max_page_size: usize,
 }
 
 impl Default for WebOptions {
     fn default() -> Self {
-        Self { public_url: None, body_limit: 1024 * 1024, request_timeout: Duration::from_secs(30) }
+        Self {
+            public_url: None,
+            body_limit: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            max_page_size: query::MAX_PAGE_SIZE,
+        }
     }
 }
 
@@ -89,11 +97,14 @@ pub fn app(state: AppState, opts: WebOptions) -> Router {
         .nest("/beta", api(&state, ApiVersion::Beta))
         .route("/health", get(health))
         .fallback(ctx::not_found)
+        .layer(Extension(query::QueryLimits { max_page_size: opts.max_page_size }))
         .layer(DefaultBodyLimit::max(opts.body_limit))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, opts.request_timeout))
         .with_state(state);
     // The context middleware wraps routing itself, so path normalisation happens first.
+    // `/$count` is stripped before routing, so every list answers it (query::count_segment).
     Router::new()
         .fallback_service(inner)
+        .layer(middleware::from_fn(query::count_segment))
         .layer(middleware::from_fn_with_state(ctx::CtxConfig { public_url: opts.public_url }, ctx::request_context))
 }

@@ -23,7 +23,7 @@ pub use subject::{Subject, SubjectSet};
 
 use crate::catalog::check_name;
 use crate::error::DomainError;
-use crate::fields::{field, Field, FieldCatalog, FieldKind};
+use crate::fields::{field, nav_one, nullable, opaque, Field, FieldCatalog, FieldKind};
 use crate::ids::{AccessPackageId, CatalogId, PolicyId};
 use crate::roles::{Caller, DirectoryRole};
 use chrono::{DateTime, Utc};
@@ -267,24 +267,130 @@ pub fn may_set_auto_assignment(caller: &Caller) -> bool {
 pub const AUTO_ASSIGNMENT_MESSAGE: &str =
     "Only a Global admin or Identity governance admin can set an auto assignment policy.";
 
+fn package_v1() -> &'static FieldCatalog {
+    &crate::catalog::PACKAGE_V1
+}
+fn package_beta() -> &'static FieldCatalog {
+    &crate::catalog::PACKAGE_BETA
+}
+fn catalog_v1() -> &'static FieldCatalog {
+    &crate::catalog::CATALOG_V1
+}
+fn catalog_beta() -> &'static FieldCatalog {
+    &crate::catalog::CATALOG_BETA
+}
+
+/// beta `requestorSettings.scopeType` literals and the stored `allowedTargetScope` they mean
+/// (compat::SCOPE_TYPES as the pairs a field catalog needs).
+const BETA_SCOPE_TYPES: &[(&str, &str)] = &[
+    ("NoSubjects", "notSpecified"),
+    ("SpecificDirectorySubjects", "specificDirectoryUsers"),
+    ("SpecificConnectedOrganizationSubjects", "specificConnectedOrganizationUsers"),
+    ("AllConfiguredConnectedOrganizationSubjects", "allConfiguredConnectedOrganizationUsers"),
+    ("AllExistingConnectedOrganizationSubjects", "allConfiguredConnectedOrganizationUsers"),
+    ("AllExistingDirectoryMemberUsers", "allMemberUsers"),
+    ("AllExistingDirectorySubjects", "allDirectoryUsers"),
+    ("AllExternalSubjects", "allExternalUsers"),
+    ("SpecificDirectoryServicePrincipals", "specificDirectoryServicePrincipals"),
+    ("AllDirectoryServicePrincipals", "allDirectoryServicePrincipals"),
+    ("AllDirectoryAgentIdentities", "allDirectoryAgentIdentities"),
+];
+
 const POLICY_V1_FIELDS: &[Field] = &[
-    field(&["id"], "id", FieldKind::Uuid, false),
+    field(&["id"], "id", FieldKind::Uuid, true),
     field(&["displayname"], "display_name", FieldKind::Text, true),
-    field(&["description"], "description", FieldKind::Text, false),
+    nullable(&["description"], "description", FieldKind::Text, true),
     field(&["allowedtargetscope"], "allowed_target_scope", FieldKind::Enum(TargetScope::MEMBERS), true),
-    field(&["accesspackage/id"], "access_package_id", FieldKind::Uuid, false),
-    field(&["catalog/id"], "catalog_id", FieldKind::Uuid, false),
+    field(&["accesspackage/id"], "access_package_id", FieldKind::Uuid, true),
+    field(&["catalog/id", "accesspackage/catalog/id"], "catalog_id", FieldKind::Uuid, true),
     field(&["createddatetime"], "created_date_time", FieldKind::DateTime, true),
     field(&["modifieddatetime"], "modified_date_time", FieldKind::DateTime, true),
+    field(&["expiration/type"], "expiration_type", FieldKind::Enum(ExpirationType::MEMBERS), true),
+    nullable(&["expiration/duration"], "expiration_duration", FieldKind::Duration, true),
+    nullable(&["expiration/enddatetime"], "expiration_end_date_time", FieldKind::DateTime, true),
+    field(&["requestorsettings/enabletargetstoselfaddaccess"], "self_add", FieldKind::Bool, true),
+    field(&["requestorsettings/enabletargetstoselfupdateaccess"], "self_update", FieldKind::Bool, true),
+    field(&["requestorsettings/enabletargetstoselfremoveaccess"], "self_remove", FieldKind::Bool, true),
+    field(&["requestorsettings/allowcustomassignmentschedule"], "custom_schedule", FieldKind::Bool, true),
+    field(&["requestorsettings/enableonbehalfrequestorstoaddaccess"], "on_behalf_add", FieldKind::Bool, true),
+    field(&["requestorsettings/enableonbehalfrequestorstoupdateaccess"], "on_behalf_update", FieldKind::Bool, true),
+    field(&["requestorsettings/enableonbehalfrequestorstoremoveaccess"], "on_behalf_remove", FieldKind::Bool, true),
+    field(&["requestapprovalsettings/isapprovalrequiredforadd"], "approval_for_add", FieldKind::Bool, true),
+    field(&["requestapprovalsettings/isapprovalrequiredforupdate"], "approval_for_update", FieldKind::Bool, true),
+    field(
+        &["requestapprovalsettings/isrequestorjustificationrequired"],
+        "justification_required",
+        FieldKind::Bool,
+        true,
+    ),
+    field(&["reviewsettings/isenabled"], "review_enabled", FieldKind::Bool, true),
+    nullable(&["automaticrequestsettings/requestaccessforallowedtargets"], "auto_request", FieldKind::Bool, true),
+    nullable(
+        &["automaticrequestsettings/removeaccesswhentargetleavesallowedtargets"],
+        "auto_remove",
+        FieldKind::Bool,
+        true,
+    ),
+    nullable(
+        &["automaticrequestsettings/graceperiodbeforeaccessremoval"],
+        "auto_grace_period",
+        FieldKind::Duration,
+        true,
+    ),
+    nav_one(&["accesspackage"], "access_package_id", "access_packages", package_v1),
+    nav_one(&["catalog"], "catalog_id", "catalogs", catalog_v1),
+    opaque(&[
+        "questions",
+        "customextensionstagesettings",
+        "specificallowedtargets",
+        "notificationsettings",
+        "requestorsettings/onbehalfrequestors",
+        "requestapprovalsettings/stages",
+        "reviewsettings",
+        "expiration",
+        "requestorsettings",
+        "requestapprovalsettings",
+        "automaticrequestsettings",
+    ]),
 ];
 const POLICY_BETA_FIELDS: &[Field] = &[
-    field(&["id"], "id", FieldKind::Uuid, false),
+    field(&["id"], "id", FieldKind::Uuid, true),
     field(&["displayname"], "display_name", FieldKind::Text, true),
-    field(&["description"], "description", FieldKind::Text, false),
-    field(&["accesspackageid", "accesspackage/id"], "access_package_id", FieldKind::Uuid, false),
-    field(&["accesspackagecatalog/id"], "catalog_id", FieldKind::Uuid, false),
+    nullable(&["description"], "description", FieldKind::Text, true),
+    field(&["accesspackageid", "accesspackage/id"], "access_package_id", FieldKind::Uuid, true),
+    field(&["accesspackagecatalog/id", "accesspackage/accesspackagecatalog/id"], "catalog_id", FieldKind::Uuid, true),
+    nullable(&["createdby"], "created_by", FieldKind::Text, true),
+    nullable(&["modifiedby"], "modified_by", FieldKind::Text, true),
     field(&["createddatetime"], "created_date_time", FieldKind::DateTime, true),
     field(&["modifieddatetime"], "modified_date_time", FieldKind::DateTime, true),
+    field(&["canextend"], "self_update", FieldKind::Bool, true),
+    field(&["durationindays"], "duration_in_days", FieldKind::Int, true),
+    nullable(&["expirationdatetime"], "expiration_end_date_time", FieldKind::DateTime, true),
+    field(&["requestorsettings/acceptrequests"], "accept_requests", FieldKind::Bool, true),
+    field(&["requestorsettings/scopetype"], "allowed_target_scope", FieldKind::Enum(BETA_SCOPE_TYPES), true),
+    field(&["requestapprovalsettings/isapprovalrequired"], "approval_for_add", FieldKind::Bool, true),
+    field(&["requestapprovalsettings/isapprovalrequiredforextension"], "approval_for_update", FieldKind::Bool, true),
+    field(
+        &["requestapprovalsettings/isrequestorjustificationrequired"],
+        "justification_required",
+        FieldKind::Bool,
+        true,
+    ),
+    field(&["accessreviewsettings/isenabled"], "review_enabled", FieldKind::Bool, true),
+    nav_one(&["accesspackage"], "access_package_id", "access_packages", package_beta),
+    nav_one(&["accesspackagecatalog"], "catalog_id", "catalogs", catalog_beta),
+    opaque(&[
+        "questions",
+        "customextensionstagesettings",
+        "customextensionhandlers",
+        "verifiablecredentialsettings",
+        "requestorsettings/allowedrequestors",
+        "requestapprovalsettings/approvalstages",
+        "requestapprovalsettings/approvalmode",
+        "accessreviewsettings",
+        "requestorsettings",
+        "requestapprovalsettings",
+    ]),
 ];
 pub const POLICY_V1: FieldCatalog = FieldCatalog {
     entity: "microsoft.graph.accessPackageAssignmentPolicy",

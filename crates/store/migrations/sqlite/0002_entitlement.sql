@@ -1,7 +1,8 @@
 -- Entitlement-management objects: catalogs, access packages, assignment policies, catalog
 -- resources with their roles and scopes, resource role scopes of packages, resource requests,
 -- and assignments (filled by assignment requests). Documents in `doc`, typed columns for
--- filtering, ordering, uniqueness and the delete rules.
+-- filtering, ordering, uniqueness and the delete rules: every property that `$filter` can
+-- name has its column (policies flatten their nested settings into theirs).
 CREATE TABLE catalogs (
     tenant_id BLOB NOT NULL,
     id BLOB NOT NULL,
@@ -10,6 +11,8 @@ CREATE TABLE catalogs (
     catalog_type TEXT NOT NULL,
     state TEXT NOT NULL,
     is_externally_visible BOOLEAN NOT NULL,
+    created_by TEXT,
+    modified_by TEXT,
     created_date_time TEXT NOT NULL,
     modified_date_time TEXT NOT NULL,
     doc TEXT NOT NULL,
@@ -24,6 +27,9 @@ CREATE TABLE access_packages (
     display_name TEXT NOT NULL,
     description TEXT,
     is_hidden BOOLEAN NOT NULL,
+    is_role_scopes_visible BOOLEAN NOT NULL,
+    created_by TEXT,
+    modified_by TEXT,
     created_date_time TEXT NOT NULL,
     modified_date_time TEXT NOT NULL,
     doc TEXT NOT NULL,
@@ -40,6 +46,27 @@ CREATE TABLE assignment_policies (
     display_name TEXT NOT NULL,
     description TEXT,
     allowed_target_scope TEXT NOT NULL,
+    created_by TEXT,
+    modified_by TEXT,
+    expiration_type TEXT NOT NULL,
+    expiration_duration INTEGER,
+    expiration_end_date_time TEXT,
+    duration_in_days INTEGER NOT NULL,
+    accept_requests BOOLEAN NOT NULL,
+    self_add BOOLEAN NOT NULL,
+    self_update BOOLEAN NOT NULL,
+    self_remove BOOLEAN NOT NULL,
+    custom_schedule BOOLEAN NOT NULL,
+    on_behalf_add BOOLEAN NOT NULL,
+    on_behalf_update BOOLEAN NOT NULL,
+    on_behalf_remove BOOLEAN NOT NULL,
+    approval_for_add BOOLEAN NOT NULL,
+    approval_for_update BOOLEAN NOT NULL,
+    justification_required BOOLEAN NOT NULL,
+    review_enabled BOOLEAN NOT NULL,
+    auto_request BOOLEAN,
+    auto_remove BOOLEAN,
+    auto_grace_period INTEGER,
     created_date_time TEXT NOT NULL,
     modified_date_time TEXT NOT NULL,
     doc TEXT NOT NULL,
@@ -55,6 +82,7 @@ CREATE TABLE resources (
     origin_id TEXT NOT NULL,
     origin_system TEXT NOT NULL,
     display_name TEXT NOT NULL,
+    description TEXT,
     created_date_time TEXT NOT NULL,
     doc TEXT NOT NULL,
     PRIMARY KEY (tenant_id, id)
@@ -69,6 +97,7 @@ CREATE TABLE resource_roles (
     origin_id TEXT NOT NULL,
     origin_system TEXT NOT NULL,
     display_name TEXT NOT NULL,
+    description TEXT,
     doc TEXT NOT NULL,
     PRIMARY KEY (tenant_id, id)
 );
@@ -81,6 +110,9 @@ CREATE TABLE resource_scopes (
     resource_id BLOB NOT NULL,
     origin_id TEXT NOT NULL,
     origin_system TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    description TEXT,
+    is_root_scope BOOLEAN NOT NULL,
     doc TEXT NOT NULL,
     PRIMARY KEY (tenant_id, id)
 );

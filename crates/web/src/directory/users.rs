@@ -3,7 +3,7 @@
 use super::{bad_request, not_found, parse_ref, path_id};
 use crate::error::{GraphError, GraphResult};
 use crate::json::{self, ApiVersion, GraphBody};
-use crate::query::OData;
+use crate::query::{Kind, OData};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -64,7 +64,13 @@ pub async fn find(state: &AppState, tenant: TenantId, key: &str) -> GraphResult<
     found.ok_or_else(|| not_found(key))
 }
 
-async fn expand(state: &AppState, tenant: TenantId, u: &User, navs: &[&str], out: &mut Value) -> GraphResult<()> {
+pub(crate) async fn expand(
+    state: &AppState,
+    tenant: TenantId,
+    u: &User,
+    navs: &[&str],
+    out: &mut Value,
+) -> GraphResult<()> {
     for nav in navs {
         match *nav {
             "manager" => {
@@ -102,7 +108,7 @@ async fn list_users(
         expand(&state, caller.tenant, u, &navs, &mut r).await?;
         items.push(r);
     }
-    q.select("microsoft.graph.user", &mut items, &navs)?;
+    crate::expand::finish(&state, &caller, &q, Kind::User, &mut items, &navs).await?;
     Ok(json::collection(v, "users", items, page.count, q.next_link(page.next.as_deref())))
 }
 
@@ -111,7 +117,7 @@ async fn get_one(state: &AppState, caller: &Caller, v: ApiVersion, q: &OData, u:
     let mut r = render(u);
     expand(state, caller.tenant, u, &navs, &mut r).await?;
     let mut items = [r];
-    q.select("microsoft.graph.user", &mut items, &navs)?;
+    crate::expand::finish(state, caller, q, Kind::User, &mut items, &navs).await?;
     let [r] = items;
     Ok(json::entity(StatusCode::OK, v, "users", r))
 }

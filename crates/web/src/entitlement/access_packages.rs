@@ -9,7 +9,7 @@ use super::{
 };
 use crate::error::{GraphError, GraphResult};
 use crate::json::{self, ApiVersion, GraphBody};
-use crate::query::OData;
+use crate::query::{Kind, OData};
 use crate::wire::format_datetime;
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -87,7 +87,7 @@ pub fn render(p: &AccessPackage, v: ApiVersion) -> Value {
 }
 
 /// Renders packages with the requested expansions.
-async fn render_all(
+pub(crate) async fn render_all(
     state: &AppState,
     caller: &Caller,
     v: ApiVersion,
@@ -136,14 +136,14 @@ async fn list(
     context: String,
 ) -> GraphResult<Response> {
     let expand = q.check_expand(ENTITY, &navs(v))?;
-    let mut lq = q.list_query(fields(v))?;
+    let mut lq = q.list_query_with_search(fields(v), grantd_domain::catalog::SEARCHABLE)?;
     lq.scope = catalog_scope(caller, "catalog_id")?;
     if let Some(s) = scope {
         add_scope(&mut lq.scope, s);
     }
     let page = state.store.list_access_packages(caller.tenant, &lq).await?;
     let mut items = render_all(state, caller, v, &page.items, &expand).await?;
-    q.select(ENTITY, &mut items, &expand)?;
+    crate::expand::finish(state, caller, q, Kind::Package, &mut items, &expand).await?;
     Ok(json::collection(v, &context, items, page.count, q.next_link(page.next.as_deref())))
 }
 
@@ -178,7 +178,7 @@ async fn get_package(
     let expand = q.check_expand(ENTITY, &navs(v))?;
     let p = package_at(&state, &caller, &id).await?;
     let mut items = render_all(&state, &caller, v, std::slice::from_ref(&p), &expand).await?;
-    q.select(ENTITY, &mut items, &expand)?;
+    crate::expand::finish(&state, &caller, &q, Kind::Package, &mut items, &expand).await?;
     let item = items.pop().ok_or_else(not_found)?;
     Ok(json::entity(StatusCode::OK, v, &set(SET), item))
 }

@@ -5,7 +5,7 @@
 use super::{access_packages, actor, catalog_at, catalog_scope, enum_out, not_found, present, require, set, EM};
 use crate::error::{GraphError, GraphResult};
 use crate::json::{self, ApiVersion, GraphBody};
-use crate::query::OData;
+use crate::query::{Kind, OData};
 use crate::wire::format_datetime;
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -82,7 +82,7 @@ pub fn render(c: &Catalog, v: ApiVersion) -> Value {
 }
 
 /// Renders catalogs with the requested expansions (`accessPackages`).
-async fn render_all(
+pub(crate) async fn render_all(
     state: &AppState,
     caller: &Caller,
     v: ApiVersion,
@@ -110,11 +110,11 @@ async fn list_catalogs(
     q: OData,
 ) -> GraphResult<Response> {
     let expand = q.check_expand(ENTITY, &["accessPackages"])?;
-    let mut lq = q.list_query(fields(v))?;
+    let mut lq = q.list_query_with_search(fields(v), grantd_domain::catalog::SEARCHABLE)?;
     lq.scope = catalog_scope(&caller, "id")?;
     let page = state.store.list_catalogs(caller.tenant, &lq).await?;
     let mut items = render_all(&state, &caller, v, &page.items, &expand).await?;
-    q.select(ENTITY, &mut items, &expand)?;
+    crate::expand::finish(&state, &caller, &q, Kind::Catalog, &mut items, &expand).await?;
     Ok(json::collection(v, &set(set_name(v)), items, page.count, q.next_link(page.next.as_deref())))
 }
 
@@ -128,7 +128,7 @@ async fn get_catalog(
     let expand = q.check_expand(ENTITY, &["accessPackages"])?;
     let c = catalog_at(&state, &caller, &id).await?;
     let mut items = render_all(&state, &caller, v, std::slice::from_ref(&c), &expand).await?;
-    q.select(ENTITY, &mut items, &expand)?;
+    crate::expand::finish(&state, &caller, &q, Kind::Catalog, &mut items, &expand).await?;
     let item = items.pop().ok_or_else(not_found)?;
     Ok(json::entity(StatusCode::OK, v, &set(set_name(v)), item))
 }

@@ -6,7 +6,7 @@
 use super::{add_scope, catalog_at, catalogs, not_found, parse_id, set, EM};
 use crate::error::GraphResult;
 use crate::json::{self, ApiVersion};
-use crate::query::OData;
+use crate::query::{Kind, OData};
 use crate::wire::format_datetime;
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -152,7 +152,7 @@ fn fields(v: ApiVersion, kind: &str) -> &'static FieldCatalog {
     }
 }
 
-async fn render_resources(
+pub(crate) async fn render_resources(
     state: &AppState,
     caller: &Caller,
     v: ApiVersion,
@@ -201,7 +201,7 @@ async fn list_resources(
     add_scope(&mut lq.scope, in_catalog(&c));
     let page = state.store.list_resources(caller.tenant, &lq).await?;
     let mut items = render_resources(&state, &caller, v, &page.items, &expand).await?;
-    q.select(RESOURCE, &mut items, &expand)?;
+    crate::expand::finish(&state, &caller, &q, Kind::Resource, &mut items, &expand).await?;
     Ok(json::collection(v, &context(v, &c, set_name), items, page.count, q.next_link(page.next.as_deref())))
 }
 
@@ -221,7 +221,7 @@ async fn get_resource(
         _ => return Err(not_found()),
     };
     let mut items = render_resources(&state, &caller, v, std::slice::from_ref(&r), &expand).await?;
-    q.select(RESOURCE, &mut items, &expand)?;
+    crate::expand::finish(&state, &caller, &q, Kind::Resource, &mut items, &expand).await?;
     let item = items.pop().ok_or_else(not_found)?;
     Ok(json::entity(StatusCode::OK, v, &context(v, &c, set_name), item))
 }

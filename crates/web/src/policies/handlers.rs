@@ -5,7 +5,7 @@
 use super::{apply, entity_set, nav, render, ENTITY};
 use crate::error::{GraphError, GraphResult};
 use crate::json::{self, ApiVersion, GraphBody};
-use crate::query::OData;
+use crate::query::{Kind, OData};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -63,7 +63,7 @@ async fn find(state: &AppState, caller: &Caller, id: &str, action: CatalogAction
 }
 
 /// Renders policies with the requested navigations expanded (packages and catalogs loaded once).
-async fn render_all(
+pub(crate) async fn render_all(
     state: &AppState,
     caller: &Caller,
     v: ApiVersion,
@@ -106,7 +106,7 @@ async fn list(state: AppState, caller: Caller, v: ApiVersion, q: OData) -> Graph
     lq.scope = crate::entitlement::catalog_scope(&caller, "catalog_id")?;
     let page = state.store.list_policies(caller.tenant, &lq).await?;
     let mut items = render_all(&state, &caller, v, &page.items, &navs).await?;
-    q.select(ENTITY, &mut items, &navs)?;
+    crate::expand::finish(&state, &caller, &q, Kind::Policy, &mut items, &navs).await?;
     Ok(json::collection(v, &entity_set(v), items, page.count, q.next_link(page.next.as_deref())))
 }
 
@@ -114,7 +114,7 @@ async fn get_one(state: AppState, caller: Caller, v: ApiVersion, id: String, q: 
     let navs = q.check_expand(ENTITY, navigations(v))?;
     let p = find(&state, &caller, &id, CatalogAction::Read).await?;
     let mut items = render_all(&state, &caller, v, std::slice::from_ref(&p), &navs).await?;
-    q.select(ENTITY, &mut items, &navs)?;
+    crate::expand::finish(&state, &caller, &q, Kind::Policy, &mut items, &navs).await?;
     let body = items.pop().unwrap_or(Value::Null);
     Ok(json::entity(StatusCode::OK, v, &entity_set(v), body))
 }

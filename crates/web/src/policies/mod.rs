@@ -13,6 +13,7 @@
 mod beta;
 pub(crate) mod common;
 mod handlers;
+pub(crate) use handlers::render_all as render_policies;
 mod nav;
 pub(crate) mod questions;
 pub(crate) mod reader;
