@@ -110,10 +110,7 @@ pub async fn start_with_clock(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Re
         let runner = grantd_service::Runner::new(
             store.clone(),
             clock.clone(),
-            grantd_service::RunnerConfig {
-                lease,
-                ..grantd_service::RunnerConfig::default()
-            },
+            grantd_service::RunnerConfig { lease, ..grantd_service::RunnerConfig::default() },
             wake.clone(),
         )
         .register(Arc::new(grantd_service::requests::ProcessHandler(service.clone())))

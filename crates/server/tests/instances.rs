@@ -24,6 +24,7 @@ struct Cluster {
     key: Vec<u8>,
     http: reqwest::Client,
     pg: Option<(String, String)>,
+    url: String,
     dir: tempfile::TempDir,
 }
 
@@ -49,6 +50,7 @@ impl Cluster {
             key: Vec::new(),
             http: reqwest::Client::new(),
             pg: Some((admin, name)),
+            url: url.clone(),
             dir,
         };
         // The key first, so both processes read the same one instead of racing to create it.
@@ -91,6 +93,16 @@ impl Cluster {
             }
         }
         Some(c)
+    }
+
+    /// Jobs in the queue, and how many of them are leased right now (straight from the database).
+    async fn jobs(&self) -> (i64, i64) {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(&self.url).await.unwrap();
+        sqlx::query_as("SELECT count(*), count(*) FILTER (WHERE locked_until > now()) FROM jobs")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
     }
 
     fn log(&self, n: usize) -> String {
@@ -136,7 +148,14 @@ impl Cluster {
     }
 
     /// (status, body); status 0 when the instance did not answer.
-    async fn call(&self, n: usize, method: reqwest::Method, path: &str, token: &str, body: Option<&Value>) -> (u16, Value) {
+    async fn call(
+        &self,
+        n: usize,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
         let mut rb = self.http.request(method, format!("{}{path}", self.bases[n])).bearer_auth(token);
         if let Some(b) = body {
             rb = rb.header("content-type", "application/json").body(b.to_string());
@@ -171,7 +190,8 @@ impl Cluster {
         let body = json!({"requestType": "adminAdd", "assignment": {
             "accessPackageId": demo::access_package_id(2).to_string(),
             "assignmentPolicyId": demo::policy_id(21).to_string(), "targetId": target.to_string()}});
-        let (status, r) = self.call(n, reqwest::Method::POST, &format!("{V1}/assignmentRequests"), &self.admin(), Some(&body)).await;
+        let (status, r) =
+            self.call(n, reqwest::Method::POST, &format!("{V1}/assignmentRequests"), &self.admin(), Some(&body)).await;
         match status {
             201 => Some(r["id"].as_str().unwrap().to_string()),
             0 => None,
@@ -184,8 +204,9 @@ impl Cluster {
         let body = json!({"requestType": "userAdd", "justification": "load test", "assignment": {
             "accessPackageId": demo::access_package_id(1).to_string(),
             "assignmentPolicyId": demo::policy_id(12).to_string(), "targetId": demo::user_id(user).to_string()}});
-        let (status, r) =
-            self.call(n, reqwest::Method::POST, &format!("{V1}/assignmentRequests"), &self.end_user(user), Some(&body)).await;
+        let (status, r) = self
+            .call(n, reqwest::Method::POST, &format!("{V1}/assignmentRequests"), &self.end_user(user), Some(&body))
+            .await;
         assert_eq!(status, 201, "userAdd by {user}: {r}");
         r["id"].as_str().unwrap().to_string()
     }
@@ -251,7 +272,10 @@ impl Cluster {
                 out.push((r["id"].as_str().unwrap().to_string(), r["state"].as_str().unwrap().to_string()));
             }
             match page["@odata.nextLink"].as_str() {
-                Some(next) => path = next.split_once("127.0.0.1").unwrap().1.split_once('/').map(|(_, p)| format!("/{p}")).unwrap(),
+                Some(next) => {
+                    path =
+                        next.split_once("127.0.0.1").unwrap().1.split_once('/').map(|(_, p)| format!("/{p}")).unwrap()
+                }
                 None => return out,
             }
         }
@@ -269,7 +293,9 @@ impl Drop for Cluster {
                 rt.block_on(async move {
                     use sqlx::Connection;
                     if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
+                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .execute(&mut conn)
+                            .await;
                     }
                 });
             })
@@ -327,7 +353,7 @@ async fn two_instances_share_a_mixed_load_and_apply_every_transition_once() {
     let mut tasks = Vec::new();
     for k in 0..4usize {
         let users = [3 + 2 * k as u16, 4 + 2 * k as u16];
-        tasks.push(tokio::spawn(worker(c.clone(), k, users, deadline, 8)));
+        tasks.push(tokio::spawn(worker(c.clone(), k, users, deadline, 25)));
     }
     let mut load = Load::default();
     for t in tasks {
@@ -385,6 +411,7 @@ async fn killing_one_instance_mid_load_loses_no_acknowledged_request() {
     let burst = futures_burst(&c, 0, &targets[..12]).await;
     c.kill(0);
     let killed_at = started.elapsed();
+    let (queued, leased) = c.jobs().await;
     let mut acked: Vec<(String, ObjectId)> = burst;
     for t in &targets[12..] {
         let id = c.admin_add(1, *t).await.expect("B answers");
@@ -398,7 +425,7 @@ async fn killing_one_instance_mid_load_loses_no_acknowledged_request() {
         assert_eq!(c.transitions_to(1, id, "-> Delivered/Delivered").await, 1, "deliveries of {id}");
     }
     eprintln!(
-        "kill: {} acknowledged ({} by A before SIGKILL at {:?}), all delivered {:?} after the last was sent",
+        "kill: {} acknowledged ({} by A before SIGKILL at {:?}; then {queued} jobs queued, {leased} leased), all delivered {:?} after the last was sent",
         ids.len(),
         ids.len() - (targets.len() - 12),
         killed_at,
