@@ -25,6 +25,9 @@ pub struct Config {
     pub log_format: String,
     /// Background job runners in this process.
     pub job_workers: usize,
+    /// Seconds a runner holds a claimed job before another runner (in any instance) may take it
+    /// over; longer than the slowest job, short enough to recover quickly from a dead instance.
+    pub job_lease_secs: u64,
     /// PostgreSQL pool size (SQLite: read connections).
     pub db_max_connections: u32,
     /// How long start-up waits for the database to accept connections.
@@ -61,6 +64,7 @@ impl Default for Config {
             max_page_size: 999,
             log_format: "text".into(),
             job_workers: 2,
+            job_lease_secs: 60,
             db_max_connections: 16,
             db_connect_timeout_secs: 30,
             db_statement_timeout_secs: 30,
@@ -110,6 +114,9 @@ impl Config {
         }
         if !(1..=999).contains(&self.max_page_size) {
             anyhow::bail!("max_page_size must be between 1 and 999");
+        }
+        if self.job_lease_secs == 0 {
+            anyhow::bail!("job_lease_secs must be at least 1");
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             anyhow::bail!("log_format must be \"text\" or \"json\"");
@@ -178,6 +185,18 @@ mod tests {
     fn passwords_are_kept_out_of_messages() {
         let c = Config { database_url: "postgres://grantd:s3cret@db:5432/grantd".into(), ..Config::default() };
         assert_eq!(c.database_url_redacted(), "postgres://grantd@db:5432/grantd");
+    }
+
+    #[test]
+    fn the_job_lease_comes_from_the_environment_and_must_be_positive() {
+        figment::Jail::expect_with(|jail| {
+            assert_eq!(Config::load(None).map_err(|e| e.to_string())?.job_lease_secs, 60);
+            jail.set_env("GRANTD_JOB_LEASE_SECS", "3");
+            assert_eq!(Config::load(None).map_err(|e| e.to_string())?.job_lease_secs, 3);
+            jail.set_env("GRANTD_JOB_LEASE_SECS", "0");
+            assert!(Config::load(None).is_err());
+            Ok(())
+        });
     }
 
     #[test]

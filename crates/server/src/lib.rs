@@ -105,11 +105,13 @@ pub async fn start_with_clock(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Re
     let (stop_runners, stop_rx) = tokio::sync::watch::channel(false);
     let mut runners = Vec::new();
     let service = state_service(&store, &clock, &wake);
+    // At most a year, so the lease end stays representable.
+    let lease = chrono::Duration::seconds(i64::try_from(cfg.job_lease_secs).unwrap_or(i64::MAX).clamp(1, 366 * 86_400));
     for _ in 0..cfg.job_workers {
         let runner = grantd_service::Runner::new(
             store.clone(),
             clock.clone(),
-            grantd_service::RunnerConfig::default(),
+            grantd_service::RunnerConfig { lease, ..grantd_service::RunnerConfig::default() },
             wake.clone(),
         )
         .register(Arc::new(grantd_service::requests::ProcessHandler(service.clone())))
