@@ -231,6 +231,9 @@ async fn count_option_and_count_segment_on_every_list() {
     let r = s.get(&format!("/v1.0/users/{}/$count", demo::user_id(1)), &t).await;
     assert_eq!(r.status, 400, "{}", r.text);
     r.error_code();
+    let r = s.post("/v1.0/users/$count", &t, &serde_json::json!({"displayName": "Count", "userPrincipalName": "count@contoso.example", "accountEnabled": true})).await;
+    assert!(r.status.is_client_error(), "{}", r.text);
+    assert_eq!(s.get("/v1.0/users/$count", &t).await.text, "12", "no user was created");
     let r = s.get(&url("/v1.0/users/$count", &[("$filter", "nosuch eq 1")]), &t).await;
     assert_eq!(r.status, 400);
     assert_eq!(r.error_code(), "InvalidFilter");

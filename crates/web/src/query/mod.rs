@@ -16,7 +16,7 @@ use crate::json::ApiVersion;
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -335,7 +335,9 @@ impl OData {
 /// collection's `@odata.count` as `text/plain` (what Kiota and the Graph SDKs expect).
 pub async fn count_segment(mut req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    let Some(stripped) = path.strip_suffix("/$count").filter(|p| !p.is_empty()) else {
+    // Only reads: a POST to `/users/$count` must not become a POST to `/users`.
+    let Some(stripped) = path.strip_suffix("/$count").filter(|p| !p.is_empty() && req.method() == Method::GET)
+    else {
         return next.run(req).await;
     };
     let pq = match req.uri().query() {
