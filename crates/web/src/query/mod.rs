@@ -336,8 +336,7 @@ impl OData {
 pub async fn count_segment(mut req: Request, next: Next) -> Response {
     let path = req.uri().path();
     // Only reads: a POST to `/users/$count` must not become a POST to `/users`.
-    let Some(stripped) = path.strip_suffix("/$count").filter(|p| !p.is_empty() && req.method() == Method::GET)
-    else {
+    let Some(stripped) = path.strip_suffix("/$count").filter(|p| !p.is_empty() && req.method() == Method::GET) else {
         return next.run(req).await;
     };
     let pq = match req.uri().query() {
