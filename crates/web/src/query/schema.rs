@@ -17,6 +17,8 @@ pub enum Kind {
     RoleScope,
     ResourceRequest,
     RoleAssignment,
+    Request,
+    Assignment,
 }
 
 /// One navigation property: its wire name and the entity it leads to (`None` for navigations
@@ -38,15 +40,31 @@ impl Kind {
             Kind::RoleScope => "microsoft.graph.accessPackageResourceRoleScope",
             Kind::ResourceRequest => "microsoft.graph.accessPackageResourceRequest",
             Kind::RoleAssignment => "microsoft.graph.unifiedRoleAssignment",
+            Kind::Request => "microsoft.graph.accessPackageAssignmentRequest",
+            Kind::Assignment => "microsoft.graph.accessPackageAssignment",
         }
     }
 
     /// The kind whose qualified name is `entity`.
     pub fn from_entity(entity: &str) -> Option<Kind> {
         use Kind::*;
-        [User, Group, Catalog, Package, Policy, Resource, Role, Scope, RoleScope, ResourceRequest, RoleAssignment]
-            .into_iter()
-            .find(|k| k.entity() == entity)
+        [
+            User,
+            Group,
+            Catalog,
+            Package,
+            Policy,
+            Resource,
+            Role,
+            Scope,
+            RoleScope,
+            ResourceRequest,
+            RoleAssignment,
+            Request,
+            Assignment,
+        ]
+        .into_iter()
+        .find(|k| k.entity() == entity)
     }
 
     /// The navigation properties `$expand` accepts on this entity in `v`.
@@ -88,6 +106,17 @@ impl Kind {
             RoleScope => &[("accessPackageResourceRole", Some(Role)), ("accessPackageResourceScope", Some(Scope))],
             ResourceRequest if v1 => &[("catalog", Some(Catalog)), ("resource", Some(Resource))],
             ResourceRequest => &[("accessPackageResource", Some(Resource))],
+            // The requestor and target are subjects rendered inline (no further expansion).
+            Request if v1 => &[("accessPackage", Some(Package)), ("assignment", Some(Assignment)), ("requestor", None)],
+            Request => {
+                &[("accessPackage", Some(Package)), ("accessPackageAssignment", Some(Assignment)), ("requestor", None)]
+            }
+            Assignment if v1 => {
+                &[("accessPackage", Some(Package)), ("assignmentPolicy", Some(Policy)), ("target", None)]
+            }
+            Assignment => {
+                &[("accessPackage", Some(Package)), ("accessPackageAssignmentPolicy", Some(Policy)), ("target", None)]
+            }
         }
     }
 
