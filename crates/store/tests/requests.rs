@@ -9,34 +9,10 @@ use grantd_domain::assignment::{Assignment, AssignmentState};
 use grantd_domain::policy::Schedule;
 use grantd_domain::request::{AssignmentRequest, RequestState, RequestStatus, RequestType};
 use grantd_domain::{AccessPackageId, AssignmentId, AssignmentRequestId, CatalogId, ObjectId, PolicyId, TenantId};
-use grantd_store::{AuditEntry, Delivery, Followups, NewJob, RequestDeletion, Store, StoreError};
+use grantd_store::{AuditEntry, Delivery, Followups, NewJob, RequestDeletion, StoreError};
 
-async fn fresh() -> (Store, tempfile::TempDir, Option<(String, String)>) {
-    let dir = tempfile::tempdir().unwrap();
-    if let Ok(admin) = std::env::var("GRANTD_TEST_DATABASE_URL") {
-        if admin.starts_with("postgres") {
-            use sqlx::Connection;
-            let name = format!("grantd_s_{}", uuid::Uuid::new_v4().simple());
-            let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
-            let (base, rest) = admin.split_at(admin.rfind('/').unwrap());
-            let query = rest.find('?').map(|q| &rest[q..]).unwrap_or("");
-            let store = Store::connect(&format!("{base}/{name}{query}")).await.unwrap();
-            return (store, dir, Some((admin, name)));
-        }
-    }
-    let url = format!("sqlite:{}", dir.path().join("t.db").display());
-    (Store::connect(&url).await.unwrap(), dir, None)
-}
-
-async fn finish(store: Store, pg: Option<(String, String)>) {
-    store.close().await;
-    if let Some((admin, name)) = pg {
-        use sqlx::Connection;
-        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await.unwrap();
-    }
-}
+mod common;
+use common::{finish, fresh};
 
 fn request(pkg: AccessPackageId, target: ObjectId) -> AssignmentRequest {
     AssignmentRequest {
