@@ -50,6 +50,9 @@ pub struct AuthConfig {
     pub oidc_discovery_url: String,
     /// Minimum seconds between JWKS refetches triggered by unknown key ids.
     pub jwks_refetch_secs: u64,
+    /// Seconds a caller's groups and entitlement-management roles are reused between requests
+    /// (changes made through this instance apply at once; 0 reads them on every request).
+    pub access_cache_secs: u64,
 }
 
 impl Default for Config {
@@ -74,6 +77,7 @@ impl Default for Config {
                 oidc_issuer: String::new(),
                 oidc_discovery_url: String::new(),
                 jwks_refetch_secs: 10,
+                access_cache_secs: 5,
             },
         }
     }

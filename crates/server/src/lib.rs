@@ -80,6 +80,7 @@ pub async fn open_store(cfg: &Config) -> anyhow::Result<Store> {
         connect_timeout: Duration::from_secs(cfg.db_connect_timeout_secs),
         statement_timeout: (cfg.db_statement_timeout_secs > 0)
             .then(|| Duration::from_secs(cfg.db_statement_timeout_secs)),
+        access_cache_ttl: Duration::from_secs(cfg.auth.access_cache_secs),
     };
     Store::connect_with(&cfg.database_url(), &opts)
         .await

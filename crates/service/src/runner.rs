@@ -1,14 +1,15 @@
 //! The job runner: claims due jobs from the store with a lease, dispatches each to the handler
-//! registered for its kind, deletes it on success, and retries with exponential backoff (parking
-//! it as dead after `max_attempts`). Handlers must be idempotent: a job whose runner died runs
+//! registered for its kind, deletes it on success (in the same transaction as the next claim),
+//! and retries with exponential backoff (parking it as dead after `max_attempts`). Handlers must be idempotent: a job whose runner died runs
 //! again when its lease ends. Any number of runners (in one process or many) can share a queue.
 use async_trait::async_trait;
 use chrono::Duration;
-use grantd_domain::Clock;
+use grantd_domain::{Clock, TenantId};
 use grantd_store::{Job, Store};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::{watch, Notify};
+use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum JobError {
@@ -71,8 +72,23 @@ impl Runner {
 
     /// Claims and runs one due job. Returns whether there was one.
     pub async fn run_once(&self) -> Result<bool, grantd_store::StoreError> {
+        let mut done = None;
+        let ran = self.step(&mut done).await?;
+        if let Some((tenant, id)) = done {
+            self.store.finish_job(tenant, id).await?;
+        }
+        Ok(ran)
+    }
+
+    /// Removes `done` (the job that last succeeded) and claims the next due job in one write
+    /// transaction, then runs it; leaves it in `done` when it succeeded. `done` is cleared
+    /// only once its removal committed (a job whose removal is lost runs again, as after a
+    /// crash: handlers are idempotent).
+    async fn step(&self, done: &mut Option<(TenantId, Uuid)>) -> Result<bool, grantd_store::StoreError> {
         let now = self.clock.now();
-        let Some(job) = self.store.claim_job(&self.cfg.worker_id, now, self.cfg.lease).await? else {
+        let claimed = self.store.finish_and_claim_job(*done, &self.cfg.worker_id, now, self.cfg.lease).await?;
+        *done = None;
+        let Some(job) = claimed else {
             return Ok(false);
         };
         let result = match self.handlers.get(job.kind.as_str()) {
@@ -80,7 +96,7 @@ impl Runner {
             None => Err(JobError::Fatal(format!("no handler for job kind '{}'", job.kind))),
         };
         match result {
-            Ok(()) => self.store.finish_job(job.tenant, job.id).await?,
+            Ok(()) => *done = Some((job.tenant, job.id)),
             Err(JobError::Retry(e)) if job.attempts < self.cfg.max_attempts => {
                 tracing::warn!(kind = %job.kind, job = %job.id, attempts = job.attempts, error = %e, "job failed; will retry");
                 let at = self.clock.now() + backoff(job.attempts);
@@ -97,11 +113,17 @@ impl Runner {
     /// Runs until `shutdown` turns true. Drains due jobs, then sleeps until woken, the next job
     /// is due, or `idle_poll` passes.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let mut done = None;
         loop {
             if *shutdown.borrow() {
+                if let Some((tenant, id)) = done {
+                    if let Err(e) = self.store.finish_job(tenant, id).await {
+                        tracing::warn!(error = %e, "job runner could not remove a finished job; it will run again");
+                    }
+                }
                 return;
             }
-            match self.run_once().await {
+            match self.step(&mut done).await {
                 Ok(true) => continue,
                 Ok(false) => {}
                 Err(e) => tracing::warn!(error = %e, "job runner could not reach the store"),

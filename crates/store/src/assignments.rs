@@ -34,11 +34,11 @@ impl Store {
     }
 
     pub async fn get_assignment(&self, tenant: TenantId, id: AssignmentId) -> Result<Option<Assignment>, StoreError> {
-        record::get(&mut self.read().await?, tenant, id.0).await
+        record::get(&mut self.read_one().await?, tenant, id.0).await
     }
 
     pub async fn list_assignments(&self, tenant: TenantId, q: &ListQuery) -> Result<Page<Assignment>, StoreError> {
-        record::list(&mut self.read().await?, tenant, q).await
+        record::list(&mut self.read_for(q).await?, tenant, q).await
     }
 
     /// Every assignment of `target` (any state), oldest first.
@@ -48,7 +48,7 @@ impl Store {
         target: ObjectId,
     ) -> Result<Vec<Assignment>, StoreError> {
         let f = Filter::eq("target_id", Value::Uuid(target.0));
-        record::all_where(&mut self.read().await?, tenant, &f).await
+        record::all_where(&mut self.read_one().await?, tenant, &f).await
     }
 
     /// The assignments of `target` in `package` that still hold access.
@@ -79,6 +79,6 @@ impl Store {
             col: grantd_domain::filter::Col { column: "id", lower: false },
             values: ids.iter().map(|i| Value::Uuid(i.0)).collect(),
         };
-        record::all_where(&mut self.read().await?, tenant, &f).await
+        record::all_where(&mut self.read_one().await?, tenant, &f).await
     }
 }

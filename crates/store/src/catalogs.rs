@@ -95,15 +95,15 @@ impl Store {
             .and_where(Expr::col(Alias::new("tenant_id")).eq(tenant.as_uuid()))
             .and_where(Expr::col(Alias::new("id")).eq(id.as_uuid()))
             .to_owned();
-        Ok(self.read().await?.fetch_i64(&stmt).await? > 0)
+        Ok(self.read_one().await?.fetch_i64(&stmt).await? > 0)
     }
 
     pub async fn get_catalog(&self, tenant: TenantId, id: CatalogId) -> Result<Option<Catalog>, StoreError> {
-        record::get(&mut self.read().await?, tenant, id.0).await
+        record::get(&mut self.read_one().await?, tenant, id.0).await
     }
 
     pub async fn list_catalogs(&self, tenant: TenantId, q: &ListQuery) -> Result<Page<Catalog>, StoreError> {
-        record::list(&mut self.read().await?, tenant, q).await
+        record::list(&mut self.read_for(q).await?, tenant, q).await
     }
 
     pub async fn get_access_package(
@@ -111,7 +111,7 @@ impl Store {
         tenant: TenantId,
         id: AccessPackageId,
     ) -> Result<Option<AccessPackage>, StoreError> {
-        record::get(&mut self.read().await?, tenant, id.0).await
+        record::get(&mut self.read_one().await?, tenant, id.0).await
     }
 
     pub async fn list_access_packages(
@@ -119,7 +119,7 @@ impl Store {
         tenant: TenantId,
         q: &ListQuery,
     ) -> Result<Page<AccessPackage>, StoreError> {
-        record::list(&mut self.read().await?, tenant, q).await
+        record::list(&mut self.read_for(q).await?, tenant, q).await
     }
 
     /// Access packages of a catalog (for `$expand=accessPackages`), bounded by `limit`.
@@ -131,7 +131,7 @@ impl Store {
     ) -> Result<Vec<AccessPackage>, StoreError> {
         let q =
             ListQuery { filter: Some(Filter::eq("catalog_id", Value::Uuid(catalog.0))), limit, ..ListQuery::default() };
-        Ok(record::list(&mut self.read().await?, tenant, &q).await?.items)
+        Ok(record::list(&mut self.read_for(&q).await?, tenant, &q).await?.items)
     }
 
     /// Creates a catalog; when `owner` is given (a non-admin creator), also makes them its
@@ -147,7 +147,11 @@ impl Store {
         if let Some(o) = owner {
             record::insert(&mut tx, tenant, o).await?;
         }
-        tx.commit().await
+        let done = tx.commit().await;
+        if owner.is_some() {
+            self.access_cache().tenant_changed(tenant);
+        }
+        done
     }
 
     pub async fn update_catalog(&self, tenant: TenantId, c: &Catalog) -> Result<(), StoreError> {
@@ -172,7 +176,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        record::all_where(&mut self.read().await?, tenant, &uuid_in("id", ids.iter().map(|i| i.0))).await
+        record::all_where(&mut self.read_one().await?, tenant, &uuid_in("id", ids.iter().map(|i| i.0))).await
     }
 
     /// The access packages with these ids (for nested `$expand`).
@@ -184,7 +188,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        record::all_where(&mut self.read().await?, tenant, &uuid_in("id", ids.iter().map(|i| i.0))).await
+        record::all_where(&mut self.read_one().await?, tenant, &uuid_in("id", ids.iter().map(|i| i.0))).await
     }
 
     /// The access packages of the given catalogs (for `$expand=accessPackages` on a page).
@@ -196,7 +200,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        record::all_where(&mut self.read().await?, tenant, &uuid_in("catalog_id", ids.iter().map(|i| i.0))).await
+        record::all_where(&mut self.read_one().await?, tenant, &uuid_in("catalog_id", ids.iter().map(|i| i.0))).await
     }
 
     /// Deletes a catalog that holds no access packages, with its resources (their roles and
@@ -218,7 +222,9 @@ impl Store {
             tx.execute(&delete_where(tenant, table, "catalog_id", id.0)).await?;
         }
         record::delete::<Catalog>(&mut tx, tenant, id.0).await?;
-        tx.commit().await?;
+        let done = tx.commit().await;
+        self.access_cache().tenant_changed(tenant);
+        done?;
         Ok(DeleteCatalog::Deleted)
     }
 

@@ -4,6 +4,7 @@
 use crate::error::StoreError;
 use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
 use sea_query_binder::SqlxBinder;
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, Postgres};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, Sqlite};
@@ -25,6 +26,8 @@ pub struct StoreOptions {
     pub connect_timeout: Duration,
     /// PostgreSQL `statement_timeout` (None: the server's default).
     pub statement_timeout: Option<Duration>,
+    /// How long a caller's groups and roles are reused (access.rs); zero disables the cache.
+    pub access_cache_ttl: Duration,
 }
 
 impl Default for StoreOptions {
@@ -33,6 +36,7 @@ impl Default for StoreOptions {
             max_connections: 16,
             connect_timeout: Duration::from_secs(30),
             statement_timeout: Some(Duration::from_secs(30)),
+            access_cache_ttl: Duration::from_secs(5),
         }
     }
 }
@@ -58,6 +62,7 @@ enum Pools {
 #[derive(Clone)]
 pub struct Store {
     pools: Pools,
+    access: std::sync::Arc<crate::access::AccessCache>,
 }
 
 impl std::fmt::Debug for Store {
@@ -66,9 +71,14 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// A transaction, or (for a read of one statement, which is atomic on its own) a bare pooled
+/// connection: `BEGIN` and `ROLLBACK` are two extra round trips to the database (on SQLite,
+/// to sqlx's per-connection worker thread) that a single `SELECT` does not need.
 pub(crate) enum Tx {
     Sqlite(sqlx::Transaction<'static, Sqlite>),
     Postgres(sqlx::Transaction<'static, Postgres>),
+    SqliteConn(PoolConnection<Sqlite>),
+    PostgresConn(PoolConnection<Postgres>),
 }
 
 /// Runs `$body` with `$q` rendered for the right backend and `$conn` the executor.
@@ -83,6 +93,16 @@ macro_rules! dispatch {
             Tx::Postgres(tx) => {
                 let ($sql, $vals) = $stmt.build_sqlx(PostgresQueryBuilder);
                 let $conn = &mut **tx;
+                $body
+            }
+            Tx::SqliteConn(c) => {
+                let ($sql, $vals) = $stmt.build_sqlx(SqliteQueryBuilder);
+                let $conn = &mut **c;
+                $body
+            }
+            Tx::PostgresConn(c) => {
+                let ($sql, $vals) = $stmt.build_sqlx(PostgresQueryBuilder);
+                let $conn = &mut **c;
                 $body
             }
         }
@@ -163,6 +183,7 @@ impl Tx {
         match self {
             Tx::Sqlite(tx) => tx.commit().await.map_err(StoreError::from_sqlx),
             Tx::Postgres(tx) => tx.commit().await.map_err(StoreError::from_sqlx),
+            Tx::SqliteConn(_) | Tx::PostgresConn(_) => Ok(()),
         }
     }
 }
@@ -208,15 +229,45 @@ impl Store {
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
-            let write = SqlitePoolOptions::new().max_connections(1).connect_with(opts.clone()).await?;
+            // No ping before each acquire (sqlx's default): a local file connection cannot have
+            // gone away, and the ping is one more round trip to the connection's worker thread.
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .test_before_acquire(false)
+                .connect_with(opts.clone())
+                .await?;
             sqlx::migrate!("./migrations/sqlite").run(&write).await?;
+            // Fresh statistics for the query planner (cheap: bounded by analysis_limit).
+            sqlx::query("PRAGMA analysis_limit = 1000").execute(&write).await?;
+            sqlx::query("PRAGMA optimize = 0x10002").execute(&write).await?;
+            // And again every hour, as SQLite advises for long-lived connections (tables grow
+            // from empty after start-up). Ends when the store is closed.
+            let w = write.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(3600));
+                tick.tick().await;
+                loop {
+                    tick.tick().await;
+                    if w.is_closed() {
+                        break;
+                    }
+                    if let Err(e) = sqlx::query("PRAGMA optimize").execute(&w).await {
+                        tracing::warn!(error = %e, "PRAGMA optimize failed");
+                    }
+                }
+            });
             let read = SqlitePoolOptions::new()
                 .max_connections(o.max_connections.clamp(1, 64))
+                .test_before_acquire(false)
                 .connect_with(opts.read_only(true))
                 .await?;
             Pools::Sqlite { read, write }
         };
-        Ok(Store { pools })
+        Ok(Store { pools, access: std::sync::Arc::new(crate::access::AccessCache::new(o.access_cache_ttl)) })
+    }
+
+    pub(crate) fn access_cache(&self) -> &crate::access::AccessCache {
+        &self.access
     }
 
     pub fn backend(&self) -> Backend {
@@ -240,6 +291,24 @@ impl Store {
             Pools::Sqlite { read, .. } => Tx::Sqlite(read.begin().await?),
             Pools::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
+    }
+
+    /// A connection for a read of a single statement (no transaction needed).
+    pub(crate) async fn read_one(&self) -> Result<Tx, StoreError> {
+        Ok(match &self.pools {
+            Pools::Sqlite { read, .. } => Tx::SqliteConn(read.acquire().await?),
+            Pools::Postgres(p) => Tx::PostgresConn(p.acquire().await?),
+        })
+    }
+
+    /// The connection for a list: a transaction when it also counts (two statements that must
+    /// see the same rows), otherwise a bare connection.
+    pub(crate) async fn read_for(&self, q: &crate::record::ListQuery) -> Result<Tx, StoreError> {
+        if q.count && !q.count_only {
+            self.read().await
+        } else {
+            self.read_one().await
+        }
     }
 
     /// Closes all connections (used on shutdown so SQLite checkpoints its WAL).

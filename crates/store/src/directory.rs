@@ -106,16 +106,16 @@ impl Store {
     }
 
     pub async fn get_user(&self, tenant: TenantId, id: ObjectId) -> Result<Option<User>, StoreError> {
-        record::get(&mut self.read().await?, tenant, id.0).await
+        record::get(&mut self.read_one().await?, tenant, id.0).await
     }
 
     pub async fn find_user_by_upn(&self, tenant: TenantId, upn: &str) -> Result<Option<User>, StoreError> {
         let f = Filter::eq("upn_lower", Value::Text(upn.to_lowercase()));
-        Ok(record::all_where::<User>(&mut self.read().await?, tenant, &f).await?.into_iter().next())
+        Ok(record::all_where::<User>(&mut self.read_one().await?, tenant, &f).await?.into_iter().next())
     }
 
     pub async fn list_users(&self, tenant: TenantId, q: &ListQuery) -> Result<Page<User>, StoreError> {
-        record::list(&mut self.read().await?, tenant, q).await
+        record::list(&mut self.read_for(q).await?, tenant, q).await
     }
 
     /// Users by id, in no particular order; missing ids are skipped.
@@ -127,7 +127,7 @@ impl Store {
             col: grantd_domain::filter::Col { column: "id", lower: false },
             values: ids.iter().map(|i| Value::Uuid(i.0)).collect(),
         };
-        record::all_where(&mut self.read().await?, tenant, &f).await
+        record::all_where(&mut self.read_one().await?, tenant, &f).await
     }
 
     /// Deletes a user and its group memberships, and clears it as anyone's manager.
@@ -140,7 +140,9 @@ impl Store {
             .and_where(c("member_id").eq(id.0))
             .to_owned();
         tx.execute(&stmt).await?;
-        tx.commit().await?;
+        let done = tx.commit().await;
+        self.access_cache().member_changed(tenant, id);
+        done?;
         Ok(deleted)
     }
 
@@ -151,7 +153,7 @@ impl Store {
     }
 
     pub async fn get_group(&self, tenant: TenantId, id: ObjectId) -> Result<Option<Group>, StoreError> {
-        record::get(&mut self.read().await?, tenant, id.0).await
+        record::get(&mut self.read_one().await?, tenant, id.0).await
     }
 
     pub async fn update_group_doc(&self, tenant: TenantId, g: &Group) -> Result<(), StoreError> {
@@ -161,7 +163,7 @@ impl Store {
     }
 
     pub async fn list_groups(&self, tenant: TenantId, q: &ListQuery) -> Result<Page<Group>, StoreError> {
-        record::list(&mut self.read().await?, tenant, q).await
+        record::list(&mut self.read_for(q).await?, tenant, q).await
     }
 
     pub async fn delete_group(&self, tenant: TenantId, id: ObjectId) -> Result<bool, StoreError> {
@@ -175,7 +177,9 @@ impl Store {
                 .to_owned();
             tx.execute(&stmt).await?;
         }
-        tx.commit().await?;
+        let done = tx.commit().await;
+        self.access_cache().tenant_changed(tenant);
+        done?;
         Ok(deleted)
     }
 
@@ -201,7 +205,10 @@ impl Store {
             )
             .to_owned();
         let n = tx.execute(&stmt).await?;
-        tx.commit().await?;
+        let done = tx.commit().await;
+        // Roles come through direct memberships only, so only the member's own entry changes.
+        self.access_cache().member_changed(tenant, member);
+        done?;
         Ok(if n > 0 { MembershipChange::Changed } else { MembershipChange::Unchanged })
     }
 
@@ -219,7 +226,10 @@ impl Store {
             .and_where(c("member_id").eq(member.0))
             .to_owned();
         let n = tx.execute(&stmt).await?;
-        tx.commit().await?;
+        let done = tx.commit().await;
+        // Roles come through direct memberships only, so only the member's own entry changes.
+        self.access_cache().member_changed(tenant, member);
+        done?;
         Ok(if n > 0 { MembershipChange::Changed } else { MembershipChange::Unchanged })
     }
 
@@ -274,7 +284,7 @@ impl Store {
             .and_where(c("tenant_id").eq(tenant.as_uuid()))
             .and_where(c("member_id").eq(member.0))
             .to_owned();
-        Ok(self.read().await?.fetch_uuids(&stmt).await?.into_iter().map(ObjectId).collect())
+        Ok(self.read_one().await?.fetch_uuids(&stmt).await?.into_iter().map(ObjectId).collect())
     }
 
     pub async fn is_member(&self, tenant: TenantId, group: ObjectId, member: ObjectId) -> Result<bool, StoreError> {
@@ -285,7 +295,7 @@ impl Store {
             .and_where(c("group_id").eq(group.0))
             .and_where(c("member_id").eq(member.0))
             .to_owned();
-        Ok(self.read().await?.fetch_i64(&stmt).await? > 0)
+        Ok(self.read_one().await?.fetch_i64(&stmt).await? > 0)
     }
 }
 

@@ -4,6 +4,7 @@
 //! tests run on both. Every table is keyed by tenant first; every query filters by tenant.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod access;
 mod assignments;
 mod catalogs;
 mod db;
@@ -18,6 +19,7 @@ mod resources;
 mod roles;
 mod transfer;
 
+pub use access::CallerAccess;
 pub use catalogs::{DeleteCatalog, DeletePackage, FINISHED_ASSIGNMENT_STATES};
 pub use db::{Backend, Store, StoreOptions};
 pub use directory::{DirectoryMember, MembershipChange};

@@ -93,11 +93,11 @@ impl Store {
     }
 
     pub async fn get_policy(&self, tenant: TenantId, id: PolicyId) -> Result<Option<Policy>, StoreError> {
-        record::get(&mut self.read().await?, tenant, id.0).await
+        record::get(&mut self.read_one().await?, tenant, id.0).await
     }
 
     pub async fn list_policies(&self, tenant: TenantId, q: &ListQuery) -> Result<Page<Policy>, StoreError> {
-        record::list(&mut self.read().await?, tenant, q).await
+        record::list(&mut self.read_for(q).await?, tenant, q).await
     }
 
     /// Replaces a policy's document and columns.
@@ -121,7 +121,7 @@ impl Store {
 
     /// How many assignments that are not expired use the policy.
     pub async fn count_active_assignments_for_policy(&self, tenant: TenantId, id: PolicyId) -> Result<i64, StoreError> {
-        self.read().await?.fetch_i64(&active_assignments(tenant, id)).await
+        self.read_one().await?.fetch_i64(&active_assignments(tenant, id)).await
     }
 
     /// The policies with these ids (for nested `$expand`).
@@ -133,7 +133,7 @@ impl Store {
             col: Col { column: "id", lower: false },
             values: ids.iter().map(|p| Value::Uuid(p.0)).collect(),
         };
-        record::all_where(&mut self.read().await?, tenant, &f).await
+        record::all_where(&mut self.read_one().await?, tenant, &f).await
     }
 
     /// The policies of the given packages, ordered by package then id.
@@ -149,7 +149,7 @@ impl Store {
             col: Col { column: "access_package_id", lower: false },
             values: packages.iter().map(|p| Value::Uuid(p.0)).collect(),
         };
-        let mut all: Vec<Policy> = record::all_where(&mut self.read().await?, tenant, &f).await?;
+        let mut all: Vec<Policy> = record::all_where(&mut self.read_one().await?, tenant, &f).await?;
         all.sort_by_key(|p| (p.access_package_id, p.id));
         Ok(all)
     }

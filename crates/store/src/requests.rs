@@ -219,7 +219,11 @@ impl Store {
         }
         record::insert(&mut tx, tenant, r).await?;
         followups(&mut tx, tenant, r.id.0, f, now).await?;
-        tx.commit().await
+        let done = tx.commit().await;
+        for (_, m) in d.add_members.iter().chain(&d.remove_members) {
+            self.access_cache().member_changed(tenant, *m);
+        }
+        done
     }
 
     /// Stores a changed request whose `version` the caller bumped by one from what it read;
@@ -271,11 +275,11 @@ impl Store {
         tenant: TenantId,
         id: AssignmentRequestId,
     ) -> Result<Option<AssignmentRequest>, StoreError> {
-        record::get(&mut self.read().await?, tenant, id.0).await
+        record::get(&mut self.read_one().await?, tenant, id.0).await
     }
 
     pub async fn list_requests(&self, tenant: TenantId, q: &ListQuery) -> Result<Page<AssignmentRequest>, StoreError> {
-        record::list(&mut self.read().await?, tenant, q).await
+        record::list(&mut self.read_for(q).await?, tenant, q).await
     }
 
     /// The open request for `target` and `package`, if any.
@@ -290,7 +294,7 @@ impl Store {
             grantd_domain::filter::Filter::eq("target_id", Value::Uuid(target.0)),
             grantd_domain::filter::Filter::eq("is_open", Value::Bool(true)),
         ]);
-        Ok(record::all_where(&mut self.read().await?, tenant, &f).await?.into_iter().next())
+        Ok(record::all_where(&mut self.read_one().await?, tenant, &f).await?.into_iter().next())
     }
 
     /// Deletes a request that is in a terminal state and whose assignment (if any) no longer
@@ -333,7 +337,7 @@ impl Store {
             .and_where(c("object_id").eq(object))
             .order_by(Alias::new("id"), sea_query::Order::Asc)
             .to_owned();
-        self.read().await?.fetch_text(&stmt).await
+        self.read_one().await?.fetch_text(&stmt).await
     }
 
     /// Is `user` a current approver of the request?
@@ -350,7 +354,7 @@ impl Store {
             .and_where(c("request_id").eq(request.0))
             .and_where(c("approver_id").eq(user.0))
             .to_owned();
-        Ok(self.read().await?.fetch_i64(&stmt).await? > 0)
+        Ok(self.read_one().await?.fetch_i64(&stmt).await? > 0)
     }
 
     /// A user whose `mail` or principal name is `email` (case-insensitive).
@@ -361,7 +365,7 @@ impl Store {
             Filter::eq("upn_lower", Value::Text(lower.clone())),
             Filter::Compare { col: Col { column: "mail", lower: true }, op: CmpOp::Eq, value: Value::Text(lower) },
         ]);
-        Ok(record::all_where(&mut self.read().await?, tenant, &f).await?.into_iter().next())
+        Ok(record::all_where(&mut self.read_one().await?, tenant, &f).await?.into_iter().next())
     }
 
     /// The ids of a group's direct members.
@@ -372,7 +376,7 @@ impl Store {
             .and_where(c("tenant_id").eq(tenant.as_uuid()))
             .and_where(c("group_id").eq(group.0))
             .to_owned();
-        Ok(self.read().await?.fetch_uuids(&stmt).await?.into_iter().map(ObjectId).collect())
+        Ok(self.read_one().await?.fetch_uuids(&stmt).await?.into_iter().map(ObjectId).collect())
     }
 
     /// Writes jobs and audit rows that belong to no request change (assignment reprocess).

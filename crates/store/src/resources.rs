@@ -171,7 +171,7 @@ impl Store {
     }
 
     pub async fn get_resource(&self, tenant: TenantId, id: ResourceId) -> Result<Option<Resource>, StoreError> {
-        record::get(&mut self.read().await?, tenant, id.0).await
+        record::get(&mut self.read_one().await?, tenant, id.0).await
     }
 
     /// The resource of `catalog` with this origin, if onboarded.
@@ -187,22 +187,22 @@ impl Store {
             Filter::eq("origin_system", Value::Text(origin_system.into())),
             Filter::eq("origin_id", Value::Text(origin_id.into())),
         ]);
-        Ok(record::all_where(&mut self.read().await?, tenant, &f).await?.into_iter().next())
+        Ok(record::all_where(&mut self.read_one().await?, tenant, &f).await?.into_iter().next())
     }
 
     pub async fn list_resources(&self, tenant: TenantId, q: &ListQuery) -> Result<Page<Resource>, StoreError> {
-        record::list(&mut self.read().await?, tenant, q).await
+        record::list(&mut self.read_for(q).await?, tenant, q).await
     }
 
     pub async fn resources_by_ids(&self, tenant: TenantId, ids: &[ResourceId]) -> Result<Vec<Resource>, StoreError> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        record::all_where(&mut self.read().await?, tenant, &uuid_in("id", ids.iter().map(|i| i.0))).await
+        record::all_where(&mut self.read_one().await?, tenant, &uuid_in("id", ids.iter().map(|i| i.0))).await
     }
 
     pub async fn list_resource_roles(&self, tenant: TenantId, q: &ListQuery) -> Result<Page<ResourceRole>, StoreError> {
-        record::list(&mut self.read().await?, tenant, q).await
+        record::list(&mut self.read_for(q).await?, tenant, q).await
     }
 
     pub async fn list_resource_scopes(
@@ -210,7 +210,7 @@ impl Store {
         tenant: TenantId,
         q: &ListQuery,
     ) -> Result<Page<ResourceScope>, StoreError> {
-        record::list(&mut self.read().await?, tenant, q).await
+        record::list(&mut self.read_for(q).await?, tenant, q).await
     }
 
     pub async fn get_resource_role(
@@ -218,7 +218,7 @@ impl Store {
         tenant: TenantId,
         id: ResourceRoleId,
     ) -> Result<Option<ResourceRole>, StoreError> {
-        record::get(&mut self.read().await?, tenant, id.0).await
+        record::get(&mut self.read_one().await?, tenant, id.0).await
     }
 
     pub async fn get_resource_scope(
@@ -226,7 +226,7 @@ impl Store {
         tenant: TenantId,
         id: ResourceScopeId,
     ) -> Result<Option<ResourceScope>, StoreError> {
-        record::get(&mut self.read().await?, tenant, id.0).await
+        record::get(&mut self.read_one().await?, tenant, id.0).await
     }
 
     /// Roles of the given resources.
@@ -238,7 +238,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        record::all_where(&mut self.read().await?, tenant, &uuid_in("resource_id", ids.iter().map(|i| i.0))).await
+        record::all_where(&mut self.read_one().await?, tenant, &uuid_in("resource_id", ids.iter().map(|i| i.0))).await
     }
 
     /// Scopes of the given resources.
@@ -250,7 +250,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        record::all_where(&mut self.read().await?, tenant, &uuid_in("resource_id", ids.iter().map(|i| i.0))).await
+        record::all_where(&mut self.read_one().await?, tenant, &uuid_in("resource_id", ids.iter().map(|i| i.0))).await
     }
 
     pub async fn roles_by_ids(
@@ -261,7 +261,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        record::all_where(&mut self.read().await?, tenant, &uuid_in("id", ids.iter().map(|i| i.0))).await
+        record::all_where(&mut self.read_one().await?, tenant, &uuid_in("id", ids.iter().map(|i| i.0))).await
     }
 
     pub async fn scopes_by_ids(
@@ -272,7 +272,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        record::all_where(&mut self.read().await?, tenant, &uuid_in("id", ids.iter().map(|i| i.0))).await
+        record::all_where(&mut self.read_one().await?, tenant, &uuid_in("id", ids.iter().map(|i| i.0))).await
     }
 
     /// Binds a role and scope to a package. The same binding twice is `StoreError::Duplicate`;
@@ -291,7 +291,7 @@ impl Store {
         tenant: TenantId,
         id: RoleScopeId,
     ) -> Result<Option<ResourceRoleScope>, StoreError> {
-        record::get(&mut self.read().await?, tenant, id.0).await
+        record::get(&mut self.read_one().await?, tenant, id.0).await
     }
 
     pub async fn list_role_scopes(
@@ -299,7 +299,7 @@ impl Store {
         tenant: TenantId,
         q: &ListQuery,
     ) -> Result<Page<ResourceRoleScope>, StoreError> {
-        record::list(&mut self.read().await?, tenant, q).await
+        record::list(&mut self.read_for(q).await?, tenant, q).await
     }
 
     /// Role scopes of the given packages (for `$expand=resourceRoleScopes`).
@@ -312,7 +312,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let f = uuid_in("access_package_id", ids.iter().map(|i| i.0));
-        record::all_where(&mut self.read().await?, tenant, &f).await
+        record::all_where(&mut self.read_one().await?, tenant, &f).await
     }
 
     pub async fn delete_role_scope(&self, tenant: TenantId, id: RoleScopeId) -> Result<bool, StoreError> {
@@ -327,7 +327,7 @@ impl Store {
         tenant: TenantId,
         id: grantd_domain::ResourceRequestId,
     ) -> Result<Option<ResourceRequest>, StoreError> {
-        record::get(&mut self.read().await?, tenant, id.0).await
+        record::get(&mut self.read_one().await?, tenant, id.0).await
     }
 
     pub async fn list_resource_requests(
@@ -335,6 +335,6 @@ impl Store {
         tenant: TenantId,
         q: &ListQuery,
     ) -> Result<Page<ResourceRequest>, StoreError> {
-        record::list(&mut self.read().await?, tenant, q).await
+        record::list(&mut self.read_for(q).await?, tenant, q).await
     }
 }

@@ -27,7 +27,9 @@ impl Store {
     pub async fn create_role_assignment(&self, tenant: TenantId, r: &RoleAssignment) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         record::insert(&mut tx, tenant, r).await?;
-        tx.commit().await
+        let done = tx.commit().await;
+        self.access_cache().tenant_changed(tenant);
+        done
     }
 
     pub async fn get_role_assignment(
@@ -35,7 +37,7 @@ impl Store {
         tenant: TenantId,
         id: RoleAssignmentId,
     ) -> Result<Option<RoleAssignment>, StoreError> {
-        record::get(&mut self.read().await?, tenant, id.0).await
+        record::get(&mut self.read_one().await?, tenant, id.0).await
     }
 
     pub async fn list_role_assignments(
@@ -43,13 +45,15 @@ impl Store {
         tenant: TenantId,
         q: &ListQuery,
     ) -> Result<Page<RoleAssignment>, StoreError> {
-        record::list(&mut self.read().await?, tenant, q).await
+        record::list(&mut self.read_for(q).await?, tenant, q).await
     }
 
     pub async fn delete_role_assignment(&self, tenant: TenantId, id: RoleAssignmentId) -> Result<bool, StoreError> {
         let mut tx = self.write().await?;
         let d = record::delete::<RoleAssignment>(&mut tx, tenant, id.0).await?;
-        tx.commit().await?;
+        let done = tx.commit().await;
+        self.access_cache().tenant_changed(tenant);
+        done?;
         Ok(d)
     }
 
@@ -66,7 +70,7 @@ impl Store {
             col: Col { column: "principal_id", lower: false },
             values: principals.iter().map(|p| Value::Uuid(p.0)).collect(),
         };
-        let rows: Vec<RoleAssignment> = record::all_where(&mut self.read().await?, tenant, &f).await?;
+        let rows: Vec<RoleAssignment> = record::all_where(&mut self.read_one().await?, tenant, &f).await?;
         Ok(rows.iter().filter_map(|r| r.role().map(|role| (role, r.catalog_id))).collect())
     }
 }

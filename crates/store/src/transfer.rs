@@ -155,7 +155,9 @@ impl Store {
             n += 1;
         }
         let t = tenant.ok_or_else(|| StoreError::Io("the input is empty".into()))?;
-        tx.commit().await?;
+        let done = tx.commit().await;
+        self.access_cache().tenant_changed(t);
+        done?;
         Ok((t, n))
     }
 }

@@ -286,7 +286,7 @@ pub async fn submit(ctx: &Ctx, caller: &Caller, d: Draft) -> ServiceResult<Assig
         None => resolve_target(ctx, caller, &d).await?,
     };
     let caller_groups = match caller.user_id() {
-        Some(me) => ctx.store.groups_of(tenant, me).await?,
+        Some(me) => ctx.store.caller_access(tenant, Some(me), &[]).await?.groups.clone(),
         None => Vec::new(),
     };
     let target_facts = TargetFacts {

@@ -242,27 +242,15 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         Ok(c) => c,
         Err(e) => return rejected(e, true),
     };
-    // EM roles held directly, through groups, or (for apps) by the app's service principal id.
-    let mut principals = Vec::new();
-    match &caller.principal {
-        Principal::User { id } => {
-            principals.push(*id);
-            match state.store.groups_of(caller.tenant, *id).await {
-                Ok(gs) => principals.extend(gs),
-                Err(e) => return GraphError::from(e).into_response(),
-            }
-        }
-        Principal::App { app_id } => {
-            if let Some(u) = parse_guid(app_id) {
-                principals.push(ObjectId(u));
-            }
-            if let Some(u) = claims.oid.as_deref().and_then(parse_guid) {
-                principals.push(ObjectId(u));
-            }
-        }
+    // EM roles held directly, through groups, or (for apps) by the app's service principal id;
+    // cached briefly by the store (see docs/auth.md, "Roles and groups are cached").
+    let (user, mut principals) = (caller.user_id(), Vec::new());
+    if let Principal::App { app_id } = &caller.principal {
+        principals.extend(parse_guid(app_id).map(ObjectId));
+        principals.extend(claims.oid.as_deref().and_then(parse_guid).map(ObjectId));
     }
-    match state.store.em_roles_of(caller.tenant, &principals).await {
-        Ok(r) => caller.em_roles = r,
+    match state.store.caller_access(caller.tenant, user, &principals).await {
+        Ok(a) => caller.em_roles = a.em_roles.clone(),
         Err(e) => return GraphError::from(e).into_response(),
     }
     req.extensions_mut().insert(caller);
