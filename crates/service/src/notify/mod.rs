@@ -9,7 +9,7 @@ mod render;
 mod send;
 
 pub use render::{render, Rendered, RenderFacts};
-pub use send::{MailSettings, Mailer, NotifyHandler};
+pub use send::{redact_url, MailSettings, Mailer, NotifyHandler};
 
 use chrono::{DateTime, Utc};
 use grantd_domain::request::{AssignmentRequest, RequestState};
