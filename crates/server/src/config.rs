@@ -15,7 +15,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `sqlite:PATH` or `postgres://...`; empty means `sqlite:{data_dir}/grantd.db`.
     pub database_url: String,
-    /// Base URL clients use, when behind a proxy (nextLinks and contexts are built from it).
+    /// Base URL clients use, when behind a proxy (nextLinks and contexts are built from it);
+    /// also the portal base of the links in notification mails.
     pub public_url: String,
     pub body_limit_bytes: usize,
     pub request_timeout_secs: u64,
@@ -34,7 +35,30 @@ pub struct Config {
     pub db_connect_timeout_secs: u64,
     /// PostgreSQL statement timeout; 0 leaves the server's default.
     pub db_statement_timeout_secs: u64,
+    /// SMTP server for notification mails: `smtp://host:port` (plain, for local relays),
+    /// `smtp://host:port?tls=required` (STARTTLS), `smtps://host:port` (TLS), with
+    /// `user:password@` for authentication. Empty disables mail (notices are recorded as skipped).
+    pub smtp_url: SmtpUrl,
+    /// The sender of notification mails (`address` or `Name <address>`).
+    pub mail_from: String,
     pub auth: AuthConfig,
+}
+
+/// The SMTP URL: its password never appears in `Debug` output or messages.
+#[derive(Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(transparent)]
+pub struct SmtpUrl(pub String);
+
+impl SmtpUrl {
+    pub fn get(&self) -> Option<&str> {
+        Some(self.0.trim()).filter(|u| !u.is_empty())
+    }
+}
+
+impl std::fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", grantd_service::notify::redact_url(&self.0))
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -71,6 +95,8 @@ impl Default for Config {
             db_max_connections: 16,
             db_connect_timeout_secs: 30,
             db_statement_timeout_secs: 30,
+            smtp_url: SmtpUrl::default(),
+            mail_from: "grantd <grantd@localhost>".into(),
             auth: AuthConfig {
                 mode: "dev".into(),
                 audiences: Vec::new(),
@@ -121,6 +147,11 @@ impl Config {
         }
         if self.job_lease_secs == 0 {
             anyhow::bail!("job_lease_secs must be at least 1");
+        }
+        if let Some(url) = self.smtp_url.get() {
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                anyhow::bail!("smtp_url must start with smtp:// or smtps://");
+            }
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             anyhow::bail!("log_format must be \"text\" or \"json\"");
@@ -198,6 +229,29 @@ mod tests {
             jail.set_env("GRANTD_JOB_LEASE_SECS", "3");
             assert_eq!(Config::load(None).map_err(|e| e.to_string())?.job_lease_secs, 3);
             jail.set_env("GRANTD_JOB_LEASE_SECS", "0");
+            assert!(Config::load(None).is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_smtp_password_stays_out_of_debug_output() {
+        let c = Config { smtp_url: SmtpUrl("smtp://mailer:s3cret@relay:587".into()), ..Config::default() };
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("smtp://mailer@relay:587"), "{shown}");
+    }
+
+    #[test]
+    fn mail_keys_come_from_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            assert_eq!(Config::load(None).map_err(|e| e.to_string())?.smtp_url.get(), None);
+            jail.set_env("GRANTD_SMTP_URL", "smtp://127.0.0.1:2525");
+            jail.set_env("GRANTD_MAIL_FROM", "Access <access@contoso.example>");
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(c.smtp_url.get(), Some("smtp://127.0.0.1:2525"));
+            assert_eq!(c.mail_from, "Access <access@contoso.example>");
+            jail.set_env("GRANTD_SMTP_URL", "http://127.0.0.1:2525");
             assert!(Config::load(None).is_err());
             Ok(())
         });

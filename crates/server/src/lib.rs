@@ -103,6 +103,18 @@ pub async fn start_with_clock(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Re
     let listener =
         tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("binding {}", cfg.listen))?;
     let addr = listener.local_addr()?;
+    let mailer = Arc::new(
+        grantd_service::notify::Mailer::new(&grantd_service::notify::MailSettings {
+            smtp_url: cfg.smtp_url.get().map(str::to_string),
+            from: cfg.mail_from.clone(),
+            public_url: if cfg.public_url.is_empty() { format!("http://{addr}") } else { cfg.public_url.clone() },
+            timeout: None,
+        })
+        .map_err(anyhow::Error::msg)?,
+    );
+    if !mailer.enabled() {
+        tracing::info!("smtp_url is not set: notification mails are recorded as skipped");
+    }
     let (stop_runners, stop_rx) = tokio::sync::watch::channel(false);
     let mut runners = Vec::new();
     let service = state_service(&store, &clock, &wake);
@@ -118,7 +130,8 @@ pub async fn start_with_clock(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Re
         .register(Arc::new(grantd_service::requests::ProcessHandler(service.clone())))
         .register(Arc::new(grantd_service::requests::DeliverHandler(service.clone())))
         .register(Arc::new(grantd_service::requests::WakeHandler(service.clone())))
-        .register(Arc::new(grantd_service::requests::AssignmentReprocessHandler(service.clone())));
+        .register(Arc::new(grantd_service::requests::AssignmentReprocessHandler(service.clone())))
+        .register(Arc::new(grantd_service::notify::NotifyHandler { ctx: service.clone(), mailer: mailer.clone() }));
         runners.push(tokio::spawn(runner.run(stop_rx.clone())));
     }
     let (tx, rx) = oneshot::channel::<()>();

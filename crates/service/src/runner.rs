@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use chrono::Duration;
 use grantd_domain::{Clock, TenantId};
-use grantd_store::{Job, Store};
+use grantd_store::{AuditEntry, Followups, Job, Store};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::{watch, Notify};
@@ -105,6 +105,17 @@ impl Runner {
             Err(e) => {
                 tracing::error!(kind = %job.kind, job = %job.id, attempts = job.attempts, error = %e, "job parked as dead");
                 self.store.fail_job(job.tenant, job.id, &e.to_string(), None).await?;
+                // Visible on the subject's audit trail, not only in the logs.
+                let audit = AuditEntry {
+                    at: self.clock.now(),
+                    actor: "grantd".into(),
+                    action: "job.dead".into(),
+                    object_type: "job",
+                    object_id: job.subject,
+                    detail: format!("{} after {} attempt(s): {e}", job.kind, job.attempts),
+                };
+                let f = Followups { audit: vec![audit], ..Followups::default() };
+                self.store.enqueue_with(job.tenant, &f, self.clock.now()).await?;
             }
         }
         Ok(true)

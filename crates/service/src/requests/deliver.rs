@@ -177,6 +177,9 @@ pub async fn deliver(ctx: &Ctx, tenant: TenantId, id: AssignmentRequestId) -> Re
     r.version += 1;
     let f = followups(ctx, tenant, &r, RequestState::Delivering, &effects, policy.as_ref()).await?;
     store.commit_delivery(tenant, &r, &d, &f, now).await?;
+    if !f.jobs.is_empty() {
+        ctx.wake.notify_one();
+    }
     Ok(())
 }
 
