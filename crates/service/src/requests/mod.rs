@@ -339,6 +339,7 @@ pub async fn submit(ctx: &Ctx, caller: &Caller, d: Draft) -> ServiceResult<Assig
         created_date_time: now,
         completed_date_time: None,
         history: Vec::new(),
+        approval: None,
         version: 1,
     };
     r.record_creation(now, &actor);
