@@ -54,6 +54,7 @@ fn followups(r: &AssignmentRequest, kind: &str) -> Followups {
             object_id: r.id.0,
             detail: String::new(),
         }],
+        asked: Vec::new(),
     }
 }
 
