@@ -131,7 +131,9 @@ pub async fn start_with_clock(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Re
         .register(Arc::new(grantd_service::requests::DeliverHandler(service.clone())))
         .register(Arc::new(grantd_service::requests::WakeHandler(service.clone())))
         .register(Arc::new(grantd_service::requests::AssignmentReprocessHandler(service.clone())))
-        .register(Arc::new(grantd_service::notify::NotifyHandler { ctx: service.clone(), mailer: mailer.clone() }));
+        .register(Arc::new(grantd_service::notify::NotifyHandler { ctx: service.clone(), mailer: mailer.clone() }))
+        .register(Arc::new(grantd_service::approvals::TimeoutHandler(service.clone())))
+        .register(Arc::new(grantd_service::approvals::EscalateHandler(service.clone())));
         runners.push(tokio::spawn(runner.run(stop_rx.clone())));
     }
     let (tx, rx) = oneshot::channel::<()>();

@@ -5,6 +5,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod notify;
+pub mod approvals;
 pub mod requests;
 pub mod runner;
 

@@ -27,6 +27,6 @@ pub use error::StoreError;
 pub use jobs::{ExportedJob, Job, NewJob};
 pub use policies::PolicyDeletion;
 pub use record::{page_sql, ListQuery, Page, Record};
-pub use requests::{AuditEntry, Delivery, Followups, RequestDeletion};
+pub use requests::{AskReason, Asked, AuditEntry, Delivery, Followups, RequestDeletion};
 pub use resources::RemoveResource;
 pub use transfer::Line as ExportLine;

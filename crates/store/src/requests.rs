@@ -57,13 +57,36 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+/// Why approvers were asked to decide (what a notice to them says).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AskReason {
+    /// A stage started and asks its primary approvers.
+    StageStarted,
+    /// A stage started and its primary approvers resolved to nobody: the fallback ones.
+    Fallback,
+    /// The escalation time passed: the escalation approvers were added.
+    Escalated,
+}
+
+/// Approvers newly asked to decide on a request's approval stage (`stage` counts from 0).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Asked {
+    pub reason: AskReason,
+    pub stage: usize,
+    pub approvers: Vec<ObjectId>,
+}
+
 /// What a change of a request writes besides the request itself.
 #[derive(Debug, Clone, Default)]
 pub struct Followups {
     pub jobs: Vec<NewJob>,
-    /// Replace the request's approvers (Some(empty) clears them).
+    /// Replace the request's approvers (Some(empty) clears them): everyone who may decide on
+    /// the stage in progress, for `filterByCurrentUser(on='approver')` and read access.
     pub approvers: Option<Vec<ObjectId>>,
     pub audit: Vec<AuditEntry>,
+    /// Who was newly asked to decide in this change, and why. Not stored by itself: notices
+    /// to approvers are derived from it (as jobs added to `jobs`).
+    pub asked: Vec<Asked>,
 }
 
 /// What delivering a request changes in the directory and among assignments.

@@ -37,6 +37,7 @@ fn request(pkg: AccessPackageId, target: ObjectId) -> AssignmentRequest {
         created_date_time: Utc::now(),
         completed_date_time: None,
         history: vec![],
+        approval: None,
         version: 1,
     }
 }
@@ -53,6 +54,7 @@ fn followups(r: &AssignmentRequest, kind: &str) -> Followups {
             object_id: r.id.0,
             detail: String::new(),
         }],
+        asked: Vec::new(),
     }
 }
 

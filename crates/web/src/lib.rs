@@ -4,6 +4,7 @@
 //! one store or service operation; nothing outbound happens on the request path.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod approvals;
 pub mod assignments;
 pub mod auth;
 pub mod ctx;
@@ -76,6 +77,7 @@ fn api(state: &AppState, version: ApiVersion) -> Router<AppState> {
         .merge(entitlement::router())
         .merge(policies::router())
         .merge(requests::router())
+        .merge(approvals::router())
         .merge(assignments::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(Extension(version))

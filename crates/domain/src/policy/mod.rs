@@ -167,6 +167,9 @@ impl Policy {
             if negative(s.duration_before_automatic_denial) || negative(s.duration_before_escalation) {
                 return Err(invalid(format!("Approval stage {} has a negative duration.", i + 1)));
             }
+            if s.quorum == Some(0) {
+                return Err(invalid(format!("Approval stage {}: 'grantdQuorum' must be at least 1.", i + 1)));
+            }
         }
         let mut ids: Vec<&str> = Vec::new();
         for q in &self.questions {

@@ -77,6 +77,14 @@ pub struct ApprovalStage {
     #[serde(default)]
     pub fallback_escalation_approvers: Vec<SubjectSet>,
     pub approver_information_visibility: ApproverVisibility,
+    /// grantd extension `grantdQuorum`: the stage is approved when this many distinct primary
+    /// approvers approved (None = the first approval decides, as in Graph).
+    #[serde(default)]
+    pub quorum: Option<u32>,
+    /// grantd extension `grantdRequireAllGroups`: every primary approver entry (a group, a user,
+    /// a manager ...) must give one approval.
+    #[serde(default)]
+    pub require_all_groups: bool,
 }
 
 impl Default for ApprovalStage {
@@ -92,6 +100,8 @@ impl Default for ApprovalStage {
             escalation_approvers: Vec::new(),
             fallback_escalation_approvers: Vec::new(),
             approver_information_visibility: ApproverVisibility::Default,
+            quorum: None,
+            require_all_groups: false,
         }
     }
 }

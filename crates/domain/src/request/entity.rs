@@ -3,6 +3,7 @@
 //! its history (one entry per transition) and its optimistic-concurrency `version`. Changes of
 //! state go only through `AssignmentRequest::apply`, which asks the pure state machine and
 //! records the transition. No wire names here beyond the field catalogs.
+use super::approval::Approval;
 use super::machine::{transition, Effect, Event, Route, TransitionError};
 use super::types::{RequestState, RequestStatus, RequestType};
 use crate::fields::{field, Field, FieldCatalog, FieldKind};
@@ -95,6 +96,9 @@ pub struct AssignmentRequest {
     pub completed_date_time: Option<DateTime<Utc>>,
     #[serde(default)]
     pub history: Vec<HistoryEntry>,
+    /// The approval, once the request reached approval (`Effect::OpenApproval`).
+    #[serde(default)]
+    pub approval: Option<Approval>,
     /// Optimistic concurrency: bumped by every stored change.
     pub version: i64,
 }
@@ -196,6 +200,7 @@ pub const REQUEST_STATUS_MEMBERS: &[(&str, &str)] = &[
     ("DeliveryFailed", "DeliveryFailed"),
     ("Denied", "Denied"),
     ("TimedOut", "TimedOut"),
+    ("NoApproversAvailable", "NoApproversAvailable"),
     ("Cancelled", "Cancelled"),
     ("Canceled", "Cancelled"),
 ];

@@ -4,7 +4,8 @@
 //! submitted --(callout at assignmentRequestCreated: WaitingForCallback)--> denied | canceled | on
 //! submitted --approval required--> pendingApproval --all stages approve--> (scheduled) --> delivering
 //! submitted --no approval--------> (scheduled if the start is in the future) ----------> delivering
-//! pendingApproval --deny | stage timeout--> denied;  --escalation--> pendingApproval (Escalated)
+//! pendingApproval --deny | stage timeout | no approvers--> denied;  --escalation--> pendingApproval (Escalated)
+//! pendingApproval --a stage (not the last) approves--> pendingApproval (next stage opens)
 //! delivering --> delivered | partiallyDelivered | deliveryFailed
 //! partiallyDelivered | deliveryFailed --reprocess within 14 days--> delivering
 //! cancel while Accepted, WaitingForCallback, PendingApproval(Escalated) or PendingNotBefore --> canceled
@@ -52,6 +53,10 @@ pub enum Event {
     },
     /// The last approval stage approved.
     Approved(Route),
+    /// A stage other than the last approved: the next one opens.
+    StageApproved,
+    /// A stage starting found no approvers and no fallback approvers.
+    NoApprovers,
     /// An approver denied.
     Denied,
     /// A stage passed its automatic-denial time.
@@ -78,6 +83,8 @@ pub enum Effect {
     CalloutOnApproved,
     /// Open the approval (first stage).
     OpenApproval,
+    /// Start the next approval stage.
+    OpenNextStage,
     /// Close any open approval stages (cancel).
     CloseApproval,
     /// Wake the request at its start time.
@@ -141,6 +148,8 @@ fn event_name(e: &Event) -> &'static str {
         Event::Submitted(_) => "submitted",
         Event::Resumed { .. } => "resume",
         Event::Approved(_) => "approved",
+        Event::StageApproved => "stageApproved",
+        Event::NoApprovers => "noApprovers",
         Event::Denied => "denied",
         Event::ApprovalTimedOut => "approvalTimedOut",
         Event::Escalated => "escalated",
@@ -186,11 +195,23 @@ pub fn transition(state: S, status: St, event: Event, now: DateTime<Utc>) -> Res
             }
             Ok(after_approval(route, now))
         }
-        Event::Denied | Event::ApprovalTimedOut => {
+        Event::Denied | Event::ApprovalTimedOut | Event::NoApprovers => {
             if state != S::PendingApproval || status == St::WaitingForCallback {
                 return Err(na());
             }
-            Ok(to(S::Denied, St::Denied, vec![Effect::Complete]))
+            // The status says why: an approver denied, nobody decided in time, nobody to ask.
+            let why = match event {
+                Event::ApprovalTimedOut => St::TimedOut,
+                Event::NoApprovers => St::NoApproversAvailable,
+                _ => St::Denied,
+            };
+            Ok(to(S::Denied, why, vec![Effect::Complete]))
+        }
+        Event::StageApproved => {
+            if state != S::PendingApproval || !matches!(status, St::PendingApproval | St::PendingApprovalEscalated) {
+                return Err(na());
+            }
+            Ok(to(S::PendingApproval, St::PendingApproval, vec![Effect::OpenNextStage]))
         }
         Event::Escalated => {
             if state != S::PendingApproval || status != St::PendingApproval {
@@ -272,7 +293,10 @@ mod tests {
             (S::PendingApproval, St::PendingApproval, Event::Approved(approved_callout), S::PendingApproval, St::WaitingForCallback, vec![E::CalloutOnApproved]),
             (S::PendingApproval, St::WaitingForCallback, Event::Resumed { decision: CalloutDecision::Deny, route: approved_callout }, S::Delivering, St::Delivering, vec![E::Deliver]),
             (S::PendingApproval, St::PendingApproval, Event::Denied, S::Denied, St::Denied, vec![E::Complete]),
-            (S::PendingApproval, St::PendingApprovalEscalated, Event::ApprovalTimedOut, S::Denied, St::Denied, vec![E::Complete]),
+            (S::PendingApproval, St::PendingApprovalEscalated, Event::ApprovalTimedOut, S::Denied, St::TimedOut, vec![E::Complete]),
+            (S::PendingApproval, St::PendingApproval, Event::NoApprovers, S::Denied, St::NoApproversAvailable, vec![E::Complete]),
+            (S::PendingApproval, St::PendingApproval, Event::StageApproved, S::PendingApproval, St::PendingApproval, vec![E::OpenNextStage]),
+            (S::PendingApproval, St::PendingApprovalEscalated, Event::StageApproved, S::PendingApproval, St::PendingApproval, vec![E::OpenNextStage]),
             (S::PendingApproval, St::PendingApproval, Event::Escalated, S::PendingApproval, St::PendingApprovalEscalated, vec![]),
             (S::Scheduled, St::PendingNotBefore, Event::StartReached, S::Delivering, St::Delivering, vec![E::Deliver]),
             (S::Delivering, St::Delivering, Event::DeliveryFinished(Outcome::Delivered), S::Delivered, St::Delivered, vec![E::Complete]),
@@ -311,6 +335,10 @@ mod tests {
             (S::Delivered, St::Delivered, Event::Denied),
             (S::PendingApproval, St::WaitingForCallback, Event::Denied),
             (S::PendingApproval, St::PendingApprovalEscalated, Event::Escalated),
+            (S::PendingApproval, St::WaitingForCallback, Event::StageApproved),
+            (S::Submitted, St::Accepted, Event::StageApproved),
+            (S::Denied, St::Denied, Event::NoApprovers),
+            (S::Canceled, St::Canceled, Event::ApprovalTimedOut),
             (S::Submitted, St::Accepted, Event::StartReached),
             (S::Delivered, St::Delivered, Event::DeliveryFinished(Outcome::Delivered)),
             (S::Delivering, St::Delivering, Event::Submitted(PLAIN)),
@@ -336,6 +364,8 @@ mod tests {
             Event::DeliveryFinished(Outcome::Failed),
             Event::Reprocess { completed: None },
             Event::Approved(PLAIN),
+            Event::StageApproved,
+            Event::NoApprovers,
             Event::Resumed { decision: CalloutDecision::Cancel, route: PLAIN },
         ];
         for s in RequestState::ALL {

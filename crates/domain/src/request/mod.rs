@@ -1,8 +1,9 @@
 //! Assignment requests: request types, states and statuses, the state machine as a pure
 //! function (`transition`): given the request's current state and an event, the next state,
 //! status and the effects to run (jobs to enqueue), the stored request (`entity`) and the pure
-//! create-time validation (`validation`). No I/O; the service layer persists the result and its
+//! create-time validation (`validation`) and the approval with its stages (`approval`). No I/O; the service layer persists the result and its
 //! effects in one transaction.
+pub mod approval;
 mod entity;
 mod machine;
 mod types;

@@ -98,6 +98,7 @@ vocabulary!(RequestStatus {
     DeliveryFailed => "DeliveryFailed", "DeliveryFailed";
     Denied => "Denied", "Denied";
     TimedOut => "TimedOut", "TimedOut";
+    NoApproversAvailable => "NoApproversAvailable", "NoApproversAvailable";
     Canceled => "Cancelled", "Cancelled";
 });
 

@@ -56,7 +56,7 @@ async fn transition(
         let effects = r.apply(make(&r), now, &actor).map_err(refused)?;
         r.version += 1;
         let policy = ctx.store.get_policy(caller.tenant, r.assignment_policy_id).await?;
-        let f = followups(ctx, caller.tenant, &r, before, &effects, policy.as_ref()).await?;
+        let f = followups(ctx, caller.tenant, &mut r, before, &effects, policy.as_ref()).await?;
         match ctx.store.update_request(caller.tenant, &r, &f, now).await {
             Ok(()) => {
                 if !f.jobs.is_empty() {
@@ -164,6 +164,7 @@ pub async fn reprocess_assignment(ctx: &Ctx, caller: &Caller, id: AssignmentId) 
             object_id: a.id.0,
             detail: String::new(),
         }],
+        asked: Vec::new(),
     };
     ctx.store.enqueue_with(caller.tenant, &f, now).await?;
     ctx.wake.notify_one();

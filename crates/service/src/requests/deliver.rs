@@ -53,7 +53,7 @@ async fn grants_of(store: &Store, tenant: TenantId, packages: &[AccessPackageId]
     Ok(g)
 }
 
-fn job_error(e: ServiceError) -> JobError {
+pub(crate) fn job_error(e: ServiceError) -> JobError {
     match e {
         ServiceError::Store(StoreError::Decode(e)) => JobError::Fatal(e.to_string()),
         ServiceError::Store(e) => JobError::Retry(e.to_string()),
@@ -175,7 +175,7 @@ pub async fn deliver(ctx: &Ctx, tenant: TenantId, id: AssignmentRequestId) -> Re
     };
     let effects = r.apply(Event::DeliveryFinished(outcome), now, &Actor::system()).map_err(super::refused)?;
     r.version += 1;
-    let f = followups(ctx, tenant, &r, RequestState::Delivering, &effects, policy.as_ref()).await?;
+    let f = followups(ctx, tenant, &mut r, RequestState::Delivering, &effects, policy.as_ref()).await?;
     store.commit_delivery(tenant, &r, &d, &f, now).await?;
     if !f.jobs.is_empty() {
         ctx.wake.notify_one();
@@ -193,7 +193,7 @@ pub async fn process(ctx: &Ctx, tenant: TenantId, id: AssignmentRequestId) -> Re
     let policy = ctx.store.get_policy(tenant, r.assignment_policy_id).await?;
     let effects = r.apply(Event::Submitted(r.route()), now, &Actor::system()).map_err(super::refused)?;
     r.version += 1;
-    let f = followups(ctx, tenant, &r, RequestState::Submitted, &effects, policy.as_ref()).await?;
+    let f = followups(ctx, tenant, &mut r, RequestState::Submitted, &effects, policy.as_ref()).await?;
     ctx.store.update_request(tenant, &r, &f, now).await?;
     if !f.jobs.is_empty() {
         ctx.wake.notify_one();
@@ -210,7 +210,7 @@ pub async fn wake(ctx: &Ctx, tenant: TenantId, id: AssignmentRequestId) -> Resul
     let now = ctx.clock.now();
     let effects = r.apply(Event::StartReached, now, &Actor::system()).map_err(super::refused)?;
     r.version += 1;
-    let f = followups(ctx, tenant, &r, RequestState::Scheduled, &effects, None).await?;
+    let f = followups(ctx, tenant, &mut r, RequestState::Scheduled, &effects, None).await?;
     ctx.store.update_request(tenant, &r, &f, now).await?;
     ctx.wake.notify_one();
     Ok(())

@@ -8,13 +8,14 @@ mod actions;
 mod deliver;
 
 pub use actions::{cancel, delete, reprocess, reprocess_assignment, resume, ResumeDecision};
+pub(crate) use deliver::job_error;
 pub use deliver::{deliver, process, wake, AssignmentReprocessHandler, DeliverHandler, ProcessHandler, WakeHandler};
 
 use chrono::{DateTime, Utc};
 use grantd_domain::assignment::Assignment;
 use grantd_domain::catalog::AccessPackage;
 use grantd_domain::directory::User;
-use grantd_domain::policy::{CustomExtensionStage, Policy, Subject, SubjectSet};
+use grantd_domain::policy::{CustomExtensionStage, Policy};
 use grantd_domain::request::validation::{self, Draft, Facts, TargetFacts, TargetRef};
 use grantd_domain::request::{Actor, AssignmentRequest, Effect, RequestState, RequestStatus, TransitionError};
 use grantd_domain::roles::{Caller, CatalogAction, Principal};
@@ -80,7 +81,7 @@ pub(crate) fn refused(e: TransitionError) -> ServiceError {
     ServiceError::Domain(DomainError::conflict(code, message))
 }
 
-fn audit_row(r: &AssignmentRequest, now: DateTime<Utc>) -> Vec<AuditEntry> {
+pub(crate) fn audit_row(r: &AssignmentRequest, now: DateTime<Utc>) -> Vec<AuditEntry> {
     r.history
         .last()
         .map(|h| AuditEntry {
@@ -95,68 +96,18 @@ fn audit_row(r: &AssignmentRequest, now: DateTime<Utc>) -> Vec<AuditEntry> {
         .collect()
 }
 
-/// Resolves subject sets to users: named users, group members, the requestor's manager chain.
-async fn resolve_subjects(
-    store: &Store,
-    tenant: TenantId,
-    sets: &[SubjectSet],
-    requestor: ObjectId,
-) -> ServiceResult<Vec<ObjectId>> {
-    let mut out = Vec::new();
-    for s in sets {
-        match &s.subject {
-            Subject::SingleUser { user_id, .. } => out.extend(grantd_domain::parse_guid(user_id).map(ObjectId)),
-            Subject::GroupMembers { group_id, .. } => {
-                if let Some(g) = grantd_domain::parse_guid(group_id) {
-                    out.extend(store.member_ids(tenant, ObjectId(g)).await?);
-                }
-            }
-            Subject::RequestorManager { manager_level } | Subject::TargetManager { manager_level } => {
-                let mut who = requestor;
-                for _ in 0..manager_level.unwrap_or(1).clamp(1, 10) {
-                    match store.get_user(tenant, who).await?.and_then(|u| u.manager_id) {
-                        Some(m) => who = m,
-                        None => break,
-                    }
-                }
-                if who != requestor {
-                    out.push(who);
-                }
-            }
-            _ => {}
-        }
-    }
-    out.sort();
-    out.dedup();
-    Ok(out)
-}
-
-/// The primary approvers of the request's first stage (the fallback ones when none resolve).
-async fn first_stage_approvers(
-    store: &Store,
-    tenant: TenantId,
-    r: &AssignmentRequest,
-    p: &Policy,
-) -> ServiceResult<Vec<ObjectId>> {
-    let Some(stage) = p.stages().first() else { return Ok(Vec::new()) };
-    let requestor = r.requestor_id.unwrap_or(r.target_id);
-    let primary = resolve_subjects(store, tenant, &stage.primary_approvers, requestor).await?;
-    if !primary.is_empty() {
-        return Ok(primary);
-    }
-    resolve_subjects(store, tenant, &stage.fallback_primary_approvers, requestor).await
-}
-
 /// A job about a request.
 fn job(kind: &str, r: &AssignmentRequest, run_at: DateTime<Utc>) -> NewJob {
     NewJob { kind: kind.into(), subject: r.id.0, payload: serde_json::json!({"requestId": r.id.to_string()}), run_at }
 }
 
-/// Turns a transition's effects into the jobs and approver changes stored with it.
+/// Turns a transition's effects into the jobs and approver changes stored with it. Opening an
+/// approval or its next stage changes the request itself (the approval it carries, and a denial
+/// when a stage has nobody to ask), hence `&mut`.
 pub(crate) async fn followups(
     ctx: &Ctx,
     tenant: TenantId,
-    r: &AssignmentRequest,
+    r: &mut AssignmentRequest,
     before: RequestState,
     effects: &[Effect],
     policy: Option<&Policy>,
@@ -168,11 +119,17 @@ pub(crate) async fn followups(
             Effect::Deliver => f.jobs.push(job(DELIVER_JOB, r, now)),
             Effect::WakeAt(at) => f.jobs.push(job(WAKE_JOB, r, *at)),
             Effect::OpenApproval => {
-                if let Some(p) = policy {
-                    f.approvers = Some(first_stage_approvers(&ctx.store, tenant, r, p).await?);
-                }
+                let stages = policy.map(|p| p.stages().to_vec()).unwrap_or_default();
+                crate::approvals::open(ctx, tenant, r, &stages, &mut f, now).await?;
             }
-            Effect::CloseApproval | Effect::Complete => f.approvers = Some(Vec::new()),
+            Effect::OpenNextStage => crate::approvals::start_next(ctx, tenant, r, &mut f, now).await?,
+            Effect::CloseApproval => {
+                if let Some(a) = r.approval.as_mut() {
+                    a.withdraw();
+                }
+                f.approvers = Some(Vec::new());
+            }
+            Effect::Complete => f.approvers = Some(Vec::new()),
             // Custom-extension callouts are a later issue: the request waits in
             // WaitingForCallback until `resume`.
             Effect::CalloutOnCreated | Effect::CalloutOnApproved => {}
@@ -340,6 +297,7 @@ pub async fn submit(ctx: &Ctx, caller: &Caller, d: Draft) -> ServiceResult<Assig
         created_date_time: now,
         completed_date_time: None,
         history: Vec::new(),
+        approval: None,
         version: 1,
     };
     r.record_creation(now, &actor);
@@ -349,7 +307,7 @@ pub async fn submit(ctx: &Ctx, caller: &Caller, d: Draft) -> ServiceResult<Assig
     // Create answers Submitted/Accepted (every docs example); the first transition runs as a
     // job, in the same transaction as the request, so an acknowledged request is recoverable
     // from the database alone.
-    let f = Followups { jobs: vec![job(PROCESS_JOB, &r, now)], approvers: None, audit: audit_row(&r, now) };
+    let f = Followups { jobs: vec![job(PROCESS_JOB, &r, now)], approvers: None, audit: audit_row(&r, now), asked: Vec::new() };
     match ctx.store.submit_request(tenant, &r, new_user.as_ref(), &f, now).await {
         Ok(()) => {}
         Err(StoreError::Duplicate) => {

@@ -59,6 +59,8 @@ fn read_stage(at: &At<'_>, keep: Option<&ApprovalStage>) -> GraphResult<Approval
         approver_information_visibility: keep
             .map(|k| k.approver_information_visibility)
             .unwrap_or(ApproverVisibility::Default),
+        quorum: super::read_quorum(&o)?,
+        require_all_groups: o.bool_or(super::REQUIRE_ALL_GROUPS, false)?,
     })
 }
 
@@ -213,6 +215,7 @@ fn render_stage(s: &ApprovalStage) -> Value {
         "primaryApprovers": subjects::render_list(&join_backups(&s.primary_approvers, &s.fallback_primary_approvers), V),
         "escalationApprovers": subjects::render_list(&join_backups(&s.escalation_approvers, &s.fallback_escalation_approvers), V),
     });
+    super::render_stage_extensions(s, &mut out);
     if let StageKind::Dynamic { custom_extension_id } = &s.kind {
         out["@odata.type"] = json!("#microsoft.graph.accessPackageDynamicApprovalStage");
         if let Some(id) = custom_extension_id {

@@ -105,6 +105,31 @@ pub(crate) fn render_extensions(list: &[CustomExtensionBinding]) -> Value {
     )
 }
 
+/// grantd extension on a stage: `grantdQuorum`, approvals needed from distinct approvers.
+pub(crate) const QUORUM: &str = "grantdQuorum";
+/// grantd extension on a stage: `grantdRequireAllGroups`, one approval per primary entry.
+pub(crate) const REQUIRE_ALL_GROUPS: &str = "grantdRequireAllGroups";
+
+/// Reads `grantdQuorum` (a positive integer, or null for Graph's first-approval-wins).
+pub(crate) fn read_quorum(o: &Obj<'_>) -> GraphResult<Option<u32>> {
+    match o.i32(QUORUM)? {
+        None => Ok(None),
+        Some(n) if n >= 1 => Ok(u32::try_from(n).ok()),
+        Some(_) => Err(bad(&o.at(QUORUM), "the value must be at least 1")),
+    }
+}
+
+/// Adds the grantd stage extensions to a rendered stage, only where they are set (so stages
+/// that do not use them look exactly like Graph's).
+pub(crate) fn render_stage_extensions(s: &grantd_domain::policy::ApprovalStage, out: &mut Value) {
+    if let Some(q) = s.quorum {
+        out[QUORUM] = json!(q);
+    }
+    if s.require_all_groups {
+        out[REQUIRE_ALL_GROUPS] = json!(true);
+    }
+}
+
 /// The policies of each package in the version's shape, for `$expand=assignmentPolicies` (v1.0)
 /// / `accessPackageAssignmentPolicies` (beta). Every requested id has an entry.
 pub async fn policies_for_packages(

@@ -57,6 +57,8 @@ pub fn read_stage(at: &At<'_>) -> GraphResult<ApprovalStage> {
         approver_information_visibility: o
             .enumeration("approverInformationVisibility", ApproverVisibility::parse)?
             .unwrap_or(ApproverVisibility::Default),
+        quorum: super::read_quorum(&o)?,
+        require_all_groups: o.bool_or(super::REQUIRE_ALL_GROUPS, false)?,
     })
 }
 
@@ -154,6 +156,7 @@ pub fn render_stage(s: &ApprovalStage) -> Value {
         "fallbackEscalationApprovers": subjects::render_list(&s.fallback_escalation_approvers, V),
         "approverInformationVisibility": s.approver_information_visibility.as_str(),
     });
+    super::render_stage_extensions(s, &mut out);
     if let StageKind::Dynamic { custom_extension_id } = &s.kind {
         let mut typed = json!({"@odata.type": "#microsoft.graph.accessPackageDynamicApprovalStage"});
         if let (Value::Object(t), Value::Object(rest)) = (&mut typed, out.take()) {
