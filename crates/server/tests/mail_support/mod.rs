@@ -74,9 +74,10 @@ impl MailSink {
 
     /// Stops listening and drops open sessions; the messages stay readable.
     pub async fn stop(self) -> Vec<Mail> {
+        let mails = self.mails();
         self.task.abort();
         let _ = self.task.await;
-        self.mails()
+        mails
     }
 
     pub fn mails(&self) -> Vec<Mail> {

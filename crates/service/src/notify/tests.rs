@@ -28,6 +28,7 @@ fn request(state: RequestState, requestor: Option<ObjectId>, target: ObjectId) -
         created_date_time: now,
         completed_date_time: None,
         history: Vec::new(),
+        approval: None,
         version: 1,
     }
 }
