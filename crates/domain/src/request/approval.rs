@@ -448,7 +448,7 @@ mod tests {
     #[test]
     fn quorum_counts_distinct_primary_approvers_and_is_capped_at_the_approvers_asked() {
         let def = ApprovalStage { quorum: Some(2), ..ApprovalStage::default() };
-        let mut a = approval(&[def.clone()]);
+        let mut a = approval(std::slice::from_ref(&def));
         a.start_stage(0, asked(&[1, 2, 3]), now());
         let id = a.stages[0].id;
         assert_eq!(a.decide(id, who(1), Verdict::Approve, None, now()), Ok(DecisionOutcome::Recorded));
