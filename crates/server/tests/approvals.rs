@@ -105,7 +105,10 @@ async fn a_stage_shows_its_approvers_and_review() {
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["id"], id);
     let st = &r.body["stages"][0];
-    assert_eq!(st["grantdAssignedApprovers"], json!([{"id": demo::user_id(ADELE).to_string(), "displayName": "Adele Vance"}]));
+    assert_eq!(
+        st["grantdAssignedApprovers"],
+        json!([{"id": demo::user_id(ADELE).to_string(), "displayName": "Adele Vance"}])
+    );
     assert_eq!(st["reviewResult"], "NotReviewed");
     // The catalog's administrators read it too; not assigned to them.
     let admin = s.get(&format!("{}/{id}", approvals(true)), &s.admin()).await;
@@ -133,7 +136,8 @@ async fn the_requestor_listed_as_approver_is_never_asked() {
     let policy = approval_policy(&s, "Lidia or Adele", vec![stage(vec![single(LIDIA), single(ADELE)])]).await;
     let id = request(&s, true, LIDIA, policy).await;
     let st = stages_of(&s, true, &id, ADELE).await;
-    let asked: Vec<&str> = st[0]["grantdAssignedApprovers"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
+    let asked: Vec<&str> =
+        st[0]["grantdAssignedApprovers"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
     assert_eq!(asked, vec![demo::user_id(ADELE).to_string()]);
     let sid = st[0]["id"].as_str().unwrap();
     let r = decide(&s, true, &id, sid, LIDIA, "Approve").await;

@@ -215,7 +215,9 @@ async fn the_docs_approval_examples_are_matched() {
         // Same shape; a stage waiting for the caller has the example's values; grantd's own
         // properties are all `grantd`-prefixed.
         assert_same_shape(doc, ours);
-        for k in ["displayName", "reviewedDateTime", "reviewResult", "status", "assignedToMe", "justification", "reviewedBy"] {
+        for k in
+            ["displayName", "reviewedDateTime", "reviewResult", "status", "assignedToMe", "justification", "reviewedBy"]
+        {
             assert_eq!(doc[k], ours[k], "{k}");
         }
         for k in ours.as_object().unwrap().keys() {

@@ -405,7 +405,10 @@ mod tests {
         let mut a = approval(&[ApprovalStage::default(), ApprovalStage::default()]);
         a.start_stage(0, asked(&[1, 2]), now());
         let id = a.stages[0].id;
-        assert_eq!(a.decide(id, who(1), Verdict::Approve, None, now()), Ok(DecisionOutcome::StageApproved { last: false }));
+        assert_eq!(
+            a.decide(id, who(1), Verdict::Approve, None, now()),
+            Ok(DecisionOutcome::StageApproved { last: false })
+        );
         assert_eq!(a.decide(id, who(2), Verdict::Deny, None, now()), Err(ApprovalError::NotInProgress("Completed")));
         assert_eq!(a.decide(id, who(3), Verdict::Deny, None, now()), Err(ApprovalError::NotAnApprover));
         assert_eq!(a.stages[0].reviewed_by, Some(who(1)));
@@ -432,20 +435,29 @@ mod tests {
         let mut a = approval(&[def]);
         a.start_stage(0, asked(&[1]), now());
         let id = a.stages[0].id;
-        assert_eq!(a.decide(id, who(1), Verdict::Approve, Some("  ".into()), now()), Err(ApprovalError::JustificationRequired));
-        assert_eq!(a.decide(id, who(1), Verdict::Approve, Some("ok".into()), now()), Ok(DecisionOutcome::StageApproved { last: true }));
+        assert_eq!(
+            a.decide(id, who(1), Verdict::Approve, Some("  ".into()), now()),
+            Err(ApprovalError::JustificationRequired)
+        );
+        assert_eq!(
+            a.decide(id, who(1), Verdict::Approve, Some("ok".into()), now()),
+            Ok(DecisionOutcome::StageApproved { last: true })
+        );
     }
 
     #[test]
     fn quorum_counts_distinct_primary_approvers_and_is_capped_at_the_approvers_asked() {
         let def = ApprovalStage { quorum: Some(2), ..ApprovalStage::default() };
-        let mut a = approval(&[def.clone()]);
+        let mut a = approval(std::slice::from_ref(&def));
         a.start_stage(0, asked(&[1, 2, 3]), now());
         let id = a.stages[0].id;
         assert_eq!(a.decide(id, who(1), Verdict::Approve, None, now()), Ok(DecisionOutcome::Recorded));
         assert_eq!(a.decide(id, who(1), Verdict::Approve, None, now()), Err(ApprovalError::AlreadyReviewed));
         assert_eq!(a.stages[0].status, StageStatus::InProgress);
-        assert_eq!(a.decide(id, who(2), Verdict::Approve, None, now()), Ok(DecisionOutcome::StageApproved { last: true }));
+        assert_eq!(
+            a.decide(id, who(2), Verdict::Approve, None, now()),
+            Ok(DecisionOutcome::StageApproved { last: true })
+        );
 
         let mut capped = approval(&[ApprovalStage { quorum: Some(5), ..def }]);
         capped.start_stage(0, asked(&[1]), now());
@@ -465,7 +477,10 @@ mod tests {
         let id = a.stages[0].id;
         assert_eq!(a.decide(id, who(1), Verdict::Approve, None, now()), Ok(DecisionOutcome::Recorded));
         assert_eq!(a.decide(id, who(2), Verdict::Approve, None, now()), Ok(DecisionOutcome::Recorded));
-        assert_eq!(a.decide(id, who(3), Verdict::Approve, None, now()), Ok(DecisionOutcome::StageApproved { last: true }));
+        assert_eq!(
+            a.decide(id, who(3), Verdict::Approve, None, now()),
+            Ok(DecisionOutcome::StageApproved { last: true })
+        );
 
         let mut b = approval(&[ApprovalStage { require_all_groups: true, ..ApprovalStage::default() }]);
         b.start_stage(0, who_asked, now());
@@ -490,7 +505,10 @@ mod tests {
         assert_eq!(a.escalate(0, vec![u(2), u(5)]), vec![u(5)]);
         assert!(a.escalate(0, vec![u(6)]).is_empty());
         let id = a.stages[0].id;
-        assert_eq!(a.decide(id, who(5), Verdict::Approve, None, now()), Ok(DecisionOutcome::StageApproved { last: true }));
+        assert_eq!(
+            a.decide(id, who(5), Verdict::Approve, None, now()),
+            Ok(DecisionOutcome::StageApproved { last: true })
+        );
     }
 
     #[test]

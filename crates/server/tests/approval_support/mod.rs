@@ -111,7 +111,8 @@ pub async fn current_stage(s: &TestServer, v1: bool, id: &str) -> String {
     let r = s.get(&format!("{}/{id}/{}", approvals(v1), nav(v1)), &s.admin()).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let all = r.body["value"].as_array().unwrap();
-    let st = all.iter().find(|s| s["status"] == "InProgress").unwrap_or_else(|| panic!("no stage in progress: {}", r.text));
+    let st =
+        all.iter().find(|s| s["status"] == "InProgress").unwrap_or_else(|| panic!("no stage in progress: {}", r.text));
     st["id"].as_str().unwrap().to_string()
 }
 

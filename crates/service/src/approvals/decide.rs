@@ -78,8 +78,7 @@ pub async fn decide(
         let mut r = ctx.store.get_request(tenant, id).await?.ok_or_else(not_found)?;
         let now = ctx.clock.now();
         let Some(a) = r.approval.as_mut() else { return Err(not_found()) };
-        let outcome =
-            a.decide(stage, reviewer.clone(), verdict, justification.clone(), now).map_err(approval_error)?;
+        let outcome = a.decide(stage, reviewer.clone(), verdict, justification.clone(), now).map_err(approval_error)?;
         let index = a.stages.iter().position(|s| s.id == stage).unwrap_or_default();
         let detail = format!("stage {}: {:?}", index + 1, verdict);
         let decision = approval_audit(&r, &actor.name, "decision", detail, now);

@@ -33,7 +33,13 @@ fn stage_job(kind: &str, r: &AssignmentRequest, stage: ApprovalStageId, at: Date
 }
 
 /// An audit row about the request's approval.
-pub(crate) fn approval_audit(r: &AssignmentRequest, actor: &str, action: &str, detail: String, now: DateTime<Utc>) -> AuditEntry {
+pub(crate) fn approval_audit(
+    r: &AssignmentRequest,
+    actor: &str,
+    action: &str,
+    detail: String,
+    now: DateTime<Utc>,
+) -> AuditEntry {
     AuditEntry {
         at: now,
         actor: actor.to_string(),

@@ -23,7 +23,12 @@ fn excluded(r: &AssignmentRequest) -> Vec<ObjectId> {
     out
 }
 
-async fn manager_chain(store: &Store, tenant: TenantId, from: ObjectId, level: Option<i32>) -> ServiceResult<Vec<ObjectId>> {
+async fn manager_chain(
+    store: &Store,
+    tenant: TenantId,
+    from: ObjectId,
+    level: Option<i32>,
+) -> ServiceResult<Vec<ObjectId>> {
     let level = level.unwrap_or(1).clamp(1, MAX_MANAGER_LEVEL);
     let mut who = from;
     for _ in 0..level {
@@ -35,7 +40,12 @@ async fn manager_chain(store: &Store, tenant: TenantId, from: ObjectId, level: O
     Ok(vec![who])
 }
 
-async fn sponsors(store: &Store, tenant: TenantId, target: ObjectId, keep: fn(&User) -> bool) -> ServiceResult<Vec<ObjectId>> {
+async fn sponsors(
+    store: &Store,
+    tenant: TenantId,
+    target: ObjectId,
+    keep: fn(&User) -> bool,
+) -> ServiceResult<Vec<ObjectId>> {
     let Some(t) = store.get_user(tenant, target).await? else { return Ok(Vec::new()) };
     let found = store.users_by_ids(tenant, &t.sponsor_ids).await?;
     Ok(found.iter().filter(|u| keep(u)).map(|u| u.id).collect())
@@ -46,7 +56,12 @@ fn is_guest(u: &User) -> bool {
 }
 
 /// The users one subject set names, before the exclusions.
-async fn candidates(store: &Store, tenant: TenantId, s: &SubjectSet, r: &AssignmentRequest) -> ServiceResult<Vec<ObjectId>> {
+async fn candidates(
+    store: &Store,
+    tenant: TenantId,
+    s: &SubjectSet,
+    r: &AssignmentRequest,
+) -> ServiceResult<Vec<ObjectId>> {
     let requestor = r.requestor_id.unwrap_or(r.target_id);
     Ok(match &s.subject {
         Subject::SingleUser { user_id, .. } => grantd_domain::parse_guid(user_id).map(ObjectId).into_iter().collect(),
@@ -64,7 +79,12 @@ async fn candidates(store: &Store, tenant: TenantId, s: &SubjectSet, r: &Assignm
 }
 
 /// One subject set resolved to enabled users other than the requestor and the target.
-async fn resolve_one(store: &Store, tenant: TenantId, s: &SubjectSet, r: &AssignmentRequest) -> ServiceResult<Vec<ObjectId>> {
+async fn resolve_one(
+    store: &Store,
+    tenant: TenantId,
+    s: &SubjectSet,
+    r: &AssignmentRequest,
+) -> ServiceResult<Vec<ObjectId>> {
     let ids = candidates(store, tenant, s, r).await?;
     let no = excluded(r);
     let users = store.users_by_ids(tenant, &ids).await?;

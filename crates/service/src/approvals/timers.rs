@@ -67,7 +67,12 @@ pub async fn expire(ctx: &Ctx, tenant: TenantId, id: AssignmentRequestId, stage:
 }
 
 /// Adds the escalation approvers to `stage` if it is still undecided and not yet escalated.
-pub async fn escalate(ctx: &Ctx, tenant: TenantId, id: AssignmentRequestId, stage: ApprovalStageId) -> ServiceResult<()> {
+pub async fn escalate(
+    ctx: &Ctx,
+    tenant: TenantId,
+    id: AssignmentRequestId,
+    stage: ApprovalStageId,
+) -> ServiceResult<()> {
     run_timer(ctx, tenant, id, |mut r| async move {
         let Some(index) = current_stage(&r, stage) else { return Ok(None) };
         let Some(def) = r.approval.as_ref().and_then(|a| a.stages.get(index)).filter(|s| !s.escalated) else {

@@ -307,7 +307,12 @@ pub async fn submit(ctx: &Ctx, caller: &Caller, d: Draft) -> ServiceResult<Assig
     // Create answers Submitted/Accepted (every docs example); the first transition runs as a
     // job, in the same transaction as the request, so an acknowledged request is recoverable
     // from the database alone.
-    let f = Followups { jobs: vec![job(PROCESS_JOB, &r, now)], approvers: None, audit: audit_row(&r, now), asked: Vec::new() };
+    let f = Followups {
+        jobs: vec![job(PROCESS_JOB, &r, now)],
+        approvers: None,
+        audit: audit_row(&r, now),
+        asked: Vec::new(),
+    };
     match ctx.store.submit_request(tenant, &r, new_user.as_ref(), &f, now).await {
         Ok(()) => {}
         Err(StoreError::Duplicate) => {

@@ -65,7 +65,11 @@ fn check_nav(v: ApiVersion, nav: &str) -> GraphResult<()> {
     }
 }
 
-async fn load(state: &AppState, caller: &Caller, id: &str) -> GraphResult<(uc::ApprovalView, Vec<grantd_domain::directory::User>)> {
+async fn load(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> GraphResult<(uc::ApprovalView, Vec<grantd_domain::directory::User>)> {
     let view = uc::find_approval(&state.service(), caller, approval_id(id)?).await?;
     let users = state.store.users_by_ids(caller.tenant, &render::people(&view.request)).await?;
     Ok((view, users))
@@ -94,13 +98,8 @@ pub async fn list_stages(
 ) -> GraphResult<Response> {
     check_nav(v, &nav)?;
     let (view, users) = load(&state, &caller, &id).await?;
-    let items: Vec<Value> = view
-        .request
-        .approval
-        .iter()
-        .flat_map(|a| a.stages.iter())
-        .map(|s| render::stage(s, view.me, &users))
-        .collect();
+    let items: Vec<Value> =
+        view.request.approval.iter().flat_map(|a| a.stages.iter()).map(|s| render::stage(s, view.me, &users)).collect();
     Ok(json::collection(v, &context(&id, Some(&nav)), items, None, None))
 }
 
@@ -128,7 +127,9 @@ fn read_decision(body: &Value) -> GraphResult<(Verdict, Option<String>)> {
     let o = body.as_object().ok_or_else(|| GraphError::invalid_model("The request body must be a JSON object."))?;
     let verdict = match o.get("reviewResult") {
         Some(Value::String(s)) => Verdict::parse(s).ok_or_else(|| {
-            GraphError::invalid_model(format!("The property 'reviewResult' has an invalid value '{s}'; use 'Approve' or 'Deny'."))
+            GraphError::invalid_model(format!(
+                "The property 'reviewResult' has an invalid value '{s}'; use 'Approve' or 'Deny'."
+            ))
         })?,
         Some(Value::Null) | None => return Err(GraphError::invalid_model("The property 'reviewResult' is required.")),
         Some(_) => return Err(GraphError::invalid_model("The property 'reviewResult' must be a string.")),
@@ -155,7 +156,13 @@ pub async fn update_stage(
 }
 
 /// `filterByCurrentUser(on='approver')`: the approvals whose stage in progress asks the caller.
-async fn by_current_user(state: &AppState, caller: &Caller, v: ApiVersion, on: &str, q: &OData) -> GraphResult<Response> {
+async fn by_current_user(
+    state: &AppState,
+    caller: &Caller,
+    v: ApiVersion,
+    on: &str,
+    q: &OData,
+) -> GraphResult<Response> {
     let me = caller.user_id().ok_or_else(GraphError::forbidden)?;
     if !on.eq_ignore_ascii_case("approver") {
         return Err(GraphError::bad_request(
@@ -174,7 +181,10 @@ async fn by_current_user(state: &AppState, caller: &Caller, v: ApiVersion, on: &
     let mut lq = q.list_query(&APPROVAL)?;
     add_scope(&mut lq.scope, mine);
     let page = state.store.list_requests(caller.tenant, &lq).await?;
-    let items: Vec<Value> =
-        page.items.iter().map(|r| json!({"@odata.type": "#microsoft.graph.approval", "id": r.id.to_string()})).collect();
+    let items: Vec<Value> = page
+        .items
+        .iter()
+        .map(|r| json!({"@odata.type": "#microsoft.graph.approval", "id": r.id.to_string()}))
+        .collect();
     Ok(json::collection(v, &crate::entitlement::set(SET), items, page.count, q.next_link(page.next.as_deref())))
 }

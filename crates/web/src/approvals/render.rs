@@ -55,8 +55,7 @@ pub fn stage(s: &StageInstance, me: ObjectId, users: &[User]) -> Value {
 
 /// Everyone a request's stages name (to look their names up once).
 pub fn people(r: &AssignmentRequest) -> Vec<ObjectId> {
-    let mut ids: Vec<ObjectId> =
-        r.approval.iter().flat_map(|a| a.stages.iter()).flat_map(|s| s.assigned()).collect();
+    let mut ids: Vec<ObjectId> = r.approval.iter().flat_map(|a| a.stages.iter()).flat_map(|s| s.assigned()).collect();
     ids.sort();
     ids.dedup();
     ids
@@ -64,8 +63,7 @@ pub fn people(r: &AssignmentRequest) -> Vec<ObjectId> {
 
 /// The approval with its stages inlined (as the get example shows them).
 pub fn approval(r: &AssignmentRequest, v: ApiVersion, me: ObjectId, users: &[User]) -> Value {
-    let stages: Vec<Value> =
-        r.approval.iter().flat_map(|a| a.stages.iter()).map(|s| stage(s, me, users)).collect();
+    let stages: Vec<Value> = r.approval.iter().flat_map(|a| a.stages.iter()).map(|s| stage(s, me, users)).collect();
     let mut out = json!({"id": r.id.to_string()});
     out[stages_nav(v)] = Value::Array(stages);
     out
