@@ -5,6 +5,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod requests;
+pub mod requirements;
 pub mod runner;
 
 pub use runner::{JobError, JobHandler, Runner, RunnerConfig};

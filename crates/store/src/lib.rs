@@ -6,6 +6,7 @@
 
 mod assignments;
 mod catalogs;
+mod connected;
 mod db;
 mod directory;
 mod error;
@@ -16,6 +17,7 @@ mod record;
 mod requests;
 mod resources;
 mod roles;
+mod separation;
 mod transfer;
 
 pub use catalogs::{DeleteCatalog, DeletePackage, FINISHED_ASSIGNMENT_STATES};

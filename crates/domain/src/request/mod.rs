@@ -6,6 +6,7 @@
 mod entity;
 mod machine;
 mod types;
+pub mod applicable;
 pub mod validation;
 
 pub use entity::{
