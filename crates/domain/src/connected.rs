@@ -161,7 +161,10 @@ mod tests {
     fn users_are_placed_by_the_domain_of_their_address() {
         let orgs = vec![org("fabrikam.com", "proposed"), org("Contoso.com", "configured")];
         assert_eq!(domain_of("alice_contoso.com#EXT#@tenant.onmicrosoft.com").as_deref(), Some("contoso.com"));
-        assert_eq!(organization_of(&orgs, Some("bob@CONTOSO.com"), "x").map(|o| o.display_name.as_str()), Some("Contoso.com"));
+        assert_eq!(
+            organization_of(&orgs, Some("bob@CONTOSO.com"), "x").map(|o| o.display_name.as_str()),
+            Some("Contoso.com")
+        );
         assert_eq!(organization_of(&orgs, None, "eve@fabrikam.com").map(|o| o.state.as_str()), Some("proposed"));
         assert!(organization_of(&orgs, Some("mallory@example.org"), "m@example.org").is_none());
     }

@@ -26,7 +26,8 @@ async fn connected_organizations_are_created_read_changed_and_deleted_on_both_ve
     let s = TestServer::start().await;
     let admin = s.admin();
     for (base, domain) in [(V1, "fabrikam.com"), (BETA, "woodgrove.com")] {
-        let r = s.post(&format!("{base}/connectedOrganizations"), &admin, &org_body("Partner", domain, "proposed")).await;
+        let r =
+            s.post(&format!("{base}/connectedOrganizations"), &admin, &org_body("Partner", domain, "proposed")).await;
         assert_eq!(r.status, 201, "{}", r.text);
         assert!(r.body["@odata.context"].as_str().unwrap().ends_with("connectedOrganizations/$entity"));
         assert_eq!(r.body["state"], "proposed");
@@ -42,7 +43,11 @@ async fn connected_organizations_are_created_read_changed_and_deleted_on_both_ve
         assert_eq!(patched.status, 204, "{}", patched.text);
         let list = s.get(&format!("{base}/connectedOrganizations?$filter=state%20eq%20'configured'"), &admin).await;
         assert_eq!(list.status, 200, "{}", list.text);
-        assert!(list.body["value"].as_array().unwrap().iter().any(|o| o["id"] == id && o["displayName"] == "Partner Ltd"));
+        assert!(list.body["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["id"] == id && o["displayName"] == "Partner Ltd"));
 
         // Sponsors: Megan inside, a guest outside.
         let megan = json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/users/{}", demo::user_id(2))});
@@ -69,7 +74,10 @@ async fn connected_organizations_are_created_read_changed_and_deleted_on_both_ve
         let bad_state = s.patch(&one, &admin, &json!({"state": "sleeping"})).await;
         assert_eq!(bad_state.status, 400, "{}", bad_state.text);
         let user = s.end_user(7);
-        assert_eq!(s.post(&format!("{base}/connectedOrganizations"), &user, &org_body("X", domain, "configured")).await.status, 403);
+        assert_eq!(
+            s.post(&format!("{base}/connectedOrganizations"), &user, &org_body("X", domain, "configured")).await.status,
+            403
+        );
         assert_eq!(s.get(&one, &user).await.status, 403);
 
         assert_eq!(s.delete(&one, &admin).await.status, 204);
@@ -88,10 +96,14 @@ async fn user_by_mail(s: &TestServer, mail: &str) -> Value {
 async fn policies_scoped_to_connected_organizations_admit_only_their_external_users() {
     let s = TestServer::start().await;
     let admin = s.admin();
-    let org = s.post(&format!("{V1}/connectedOrganizations"), &admin, &org_body("Fabrikam", "fabrikam.com", "configured")).await;
+    let org = s
+        .post(&format!("{V1}/connectedOrganizations"), &admin, &org_body("Fabrikam", "fabrikam.com", "configured"))
+        .await;
     assert_eq!(org.status, 201, "{}", org.text);
     let org_id = org.body["id"].as_str().unwrap().to_string();
-    let proposed = s.post(&format!("{V1}/connectedOrganizations"), &admin, &org_body("Tailspin", "tailspin.com", "proposed")).await;
+    let proposed = s
+        .post(&format!("{V1}/connectedOrganizations"), &admin, &org_body("Tailspin", "tailspin.com", "proposed"))
+        .await;
     assert_eq!(proposed.status, 201);
     let package = demo::access_package_id(2);
     // Fabrikam's users, with approval by Megan (the docs' two-stage external policy, one stage).
@@ -121,7 +133,9 @@ async fn policies_scoped_to_connected_organizations_admit_only_their_external_us
     assert_eq!(r.status, 201, "{}", r.text);
 
     // Someone outside every connected organization, or only in a proposed one, is refused.
-    for (email, policy) in [("eve@example.org", specific), ("eve@example.org", configured), ("tom@tailspin.com", configured)] {
+    for (email, policy) in
+        [("eve@example.org", specific), ("eve@example.org", configured), ("tom@tailspin.com", configured)]
+    {
         for v1 in [true, false] {
             let body = json!({"requestType": "adminAdd", "assignment": {"accessPackageId": package.to_string(),
                 "assignmentPolicyId": policy.to_string(), "target": {"email": email}}});
@@ -135,9 +149,11 @@ async fn policies_scoped_to_connected_organizations_admit_only_their_external_us
     // The external user sees the partner policies only, in priority order, and may ask.
     let ada_id: grantd_domain::ObjectId = ada["id"].as_str().unwrap().parse().unwrap();
     let token = s.user_token(ada_id, &[grantd_domain::roles::SCOPE_SUBJECT_ACCESS], &[]);
-    let req = s.post(&format!("{V1}/accessPackages/{package}/getApplicablePolicyRequirements"), &token, &json!({})).await;
+    let req =
+        s.post(&format!("{V1}/accessPackages/{package}/getApplicablePolicyRequirements"), &token, &json!({})).await;
     assert_eq!(req.status, 200, "{}", req.text);
-    let ids: Vec<&str> = req.body["value"].as_array().unwrap().iter().map(|v| v["policyId"].as_str().unwrap()).collect();
+    let ids: Vec<&str> =
+        req.body["value"].as_array().unwrap().iter().map(|v| v["policyId"].as_str().unwrap()).collect();
     assert_eq!(ids, vec![specific.to_string(), configured.to_string()]);
     let mine = s.get(&format!("{BETA}/accessPackages/filterByCurrentUser(on='allowedRequestor')"), &token).await;
     assert_eq!(mine.body["value"][0]["id"], package.to_string(), "{}", mine.text);

@@ -33,7 +33,8 @@ async fn post_lang(s: &TestServer, url: &str, token: &str, body: Option<&Value>,
 }
 
 async fn get_lang(s: &TestServer, url: &str, token: &str, lang: &str) -> Value {
-    let r = s.http.get(format!("{}{url}", s.base)).bearer_auth(token).header("accept-language", lang).send().await.unwrap();
+    let r =
+        s.http.get(format!("{}{url}", s.base)).bearer_auth(token).header("accept-language", lang).send().await.unwrap();
     assert_eq!(r.status(), 200);
     r.json().await.unwrap()
 }
@@ -80,7 +81,10 @@ async fn applicable_policies_come_in_priority_order_with_their_requirements() {
     // v1.0, no body, French: the specific policy first, then all members, then all users.
     let r = post_lang(&s, &requirements_url(V1, 2), &user7, None, Some("fr-FR, en;q=0.5")).await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert!(r.body["@odata.context"].as_str().unwrap().ends_with("$metadata#Collection(microsoft.graph.accessPackageAssignmentRequestRequirements)"));
+    assert!(r.body["@odata.context"]
+        .as_str()
+        .unwrap()
+        .ends_with("$metadata#Collection(microsoft.graph.accessPackageAssignmentRequestRequirements)"));
     assert_eq!(ids(&r.body), vec![specific.clone(), members.clone(), everyone.clone()]);
     let first = &r.body["value"][0];
     assert_eq!(first["policyDisplayName"], "Megan's pick");
@@ -155,7 +159,8 @@ async fn beta_requirements_for_a_subject_carry_their_existing_answers() {
     assert!(other.status == 403 || other.status == 404, "{}", other.text);
     let app = post_lang(&s, &requirements_url(V1, 2), &s.app(), None, None).await;
     assert_eq!(app.status, 400, "{}", app.text);
-    let bad = post_lang(&s, &requirements_url(BETA, 2), &s.admin(), Some(&json!({"subject": {"objectId": "x"}})), None).await;
+    let bad =
+        post_lang(&s, &requirements_url(BETA, 2), &s.admin(), Some(&json!({"subject": {"objectId": "x"}})), None).await;
     assert_eq!(bad.status, 400, "{}", bad.text);
     s.stop().await;
 }
@@ -187,7 +192,14 @@ async fn the_docs_example_of_requirements_is_matched() {
     for key in want.as_object().unwrap().keys() {
         assert!(got.get(key).is_some(), "missing {key}: {got}");
     }
-    for key in ["policyDisplayName", "policyDescription", "isApprovalRequired", "isApprovalRequiredForExtension", "isRequestorJustificationRequired", "existingAnswers"] {
+    for key in [
+        "policyDisplayName",
+        "policyDescription",
+        "isApprovalRequired",
+        "isApprovalRequiredForExtension",
+        "isRequestorJustificationRequired",
+        "existingAnswers",
+    ] {
         assert_eq!(got[key], want[key], "{key}");
     }
     let (q, wq) = (&got["questions"][0], &want["questions"][0]);
@@ -216,7 +228,9 @@ async fn filter_by_current_user_lists_the_packages_the_caller_may_request() {
         assert_eq!(bad.status, 400, "{}", bad.text);
     }
     // Hidden packages are left out.
-    let hide = s.patch(&format!("{V1}/accessPackages/{}", demo::access_package_id(1)), &s.admin(), &json!({"isHidden": true})).await;
+    let hide = s
+        .patch(&format!("{V1}/accessPackages/{}", demo::access_package_id(1)), &s.admin(), &json!({"isHidden": true}))
+        .await;
     assert_eq!(hide.status, 204, "{}", hide.text);
     let r7 = s.get(&format!("{BETA}/{path}"), &s.end_user(7)).await;
     assert_eq!(package_names(&r7.body), vec!["Engineering Onboarding"]);

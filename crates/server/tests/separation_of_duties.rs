@@ -52,7 +52,8 @@ async fn incompatible_packages_and_groups_are_added_listed_and_removed_on_both_v
         let groups = s.get(&format!("{p2}/incompatibleGroups"), &admin).await;
         assert_eq!(groups.body["value"][0]["id"], demo::group_id(1).to_string(), "{}", groups.text);
         assert_eq!(names(&groups.body), vec!["Sales Team"]);
-        let missing = json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/groups/{}", grantd_domain::ObjectId::new())});
+        let missing =
+            json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/groups/{}", grantd_domain::ObjectId::new())});
         assert_eq!(s.post(&format!("{p2}/incompatibleGroups/$ref"), &admin, &missing).await.status, 404);
 
         // Only those who manage the package's catalog may change the lists.
@@ -100,7 +101,14 @@ async fn requests_conflicting_with_incompatible_access_are_refused_even_for_admi
     let nestor = demo::user_id(10);
     admin_grant(&s, 3, nestor).await;
     let add = add_body("adminAdd", demo::access_package_id(2), Some(demo::policy_id(21)), nestor);
-    refused(&s, &admin, &add, "IncompatibleAccessPackage", "holds an assignment of the incompatible access package 'Finance Reports'").await;
+    refused(
+        &s,
+        &admin,
+        &add,
+        "IncompatibleAccessPackage",
+        "holds an assignment of the incompatible access package 'Finance Reports'",
+    )
+    .await;
 
     // The other way round: a holder of Engineering Onboarding may not get Finance Reports.
     let user8 = demo::user_id(8);
@@ -115,7 +123,14 @@ async fn requests_conflicting_with_incompatible_access_are_refused_even_for_admi
     let pending = create(&s, true, &s.end_user(9), &ask).await;
     wait_state(&s, true, pending["id"].as_str().unwrap(), "pendingApproval").await;
     let add = add_body("adminAdd", demo::access_package_id(2), Some(demo::policy_id(21)), user9);
-    refused(&s, &admin, &add, "IncompatibleAccessPackage", "has a pending request for the incompatible access package 'Sales Tools'").await;
+    refused(
+        &s,
+        &admin,
+        &add,
+        "IncompatibleAccessPackage",
+        "has a pending request for the incompatible access package 'Sales Tools'",
+    )
+    .await;
 
     // Membership of an incompatible group, for the administrator and for the user themselves.
     let user5 = demo::user_id(5);
@@ -126,13 +141,21 @@ async fn requests_conflicting_with_incompatible_access_are_refused_even_for_admi
 
     // Someone with no conflicting access still gets it.
     let user7 = demo::user_id(7);
-    let ok = create(&s, false, &admin, &add_body("adminAdd", demo::access_package_id(2), Some(demo::policy_id(21)), user7)).await;
+    let ok =
+        create(&s, false, &admin, &add_body("adminAdd", demo::access_package_id(2), Some(demo::policy_id(21)), user7))
+            .await;
     assert_eq!(wait_terminal(&s, false, ok["id"].as_str().unwrap()).await["requestState"], "Delivered");
 
     // Removing the incompatibility lifts the refusal.
     let del = s.delete(&format!("{p2}/incompatibleAccessPackages/{}/$ref", pkg(3)), &admin).await;
     assert_eq!(del.status, 204);
-    let r = s.post(&requests(true), &admin, &add_body("adminAdd", demo::access_package_id(2), Some(demo::policy_id(21)), nestor)).await;
+    let r = s
+        .post(
+            &requests(true),
+            &admin,
+            &add_body("adminAdd", demo::access_package_id(2), Some(demo::policy_id(21)), nestor),
+        )
+        .await;
     assert_eq!(r.status, 201, "{}", r.text);
     s.stop().await;
 }

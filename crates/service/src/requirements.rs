@@ -59,7 +59,11 @@ pub async fn applicable_requirements(
     let who = match (subject, caller.user_id()) {
         (Some(s), me) if Some(s) != me => {
             if !caller.may_on_catalog(p.catalog_id, CatalogAction::ManageAssignments) {
-                return Err(if readable { ServiceError::Domain(DomainError::forbidden()) } else { not_found("access package") });
+                return Err(if readable {
+                    ServiceError::Domain(DomainError::forbidden())
+                } else {
+                    not_found("access package")
+                });
             }
             s
         }

@@ -63,7 +63,10 @@ impl Store {
 
     /// Every connected organization of the tenant (placing a user needs them all; a tenant has
     /// tens, not thousands).
-    pub async fn all_connected_organizations(&self, tenant: TenantId) -> Result<Vec<ConnectedOrganization>, StoreError> {
+    pub async fn all_connected_organizations(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Vec<ConnectedOrganization>, StoreError> {
         record::all_where(&mut self.read().await?, tenant, &Filter::Const(true)).await
     }
 

@@ -83,10 +83,8 @@ impl Store {
         tenant: TenantId,
         target: ObjectId,
     ) -> Result<Vec<AssignmentRequest>, StoreError> {
-        let f = Filter::and(vec![
-            Filter::eq("target_id", Value::Uuid(target.0)),
-            Filter::eq("is_open", Value::Bool(true)),
-        ]);
+        let f =
+            Filter::and(vec![Filter::eq("target_id", Value::Uuid(target.0)), Filter::eq("is_open", Value::Bool(true))]);
         record::all_where(&mut self.read().await?, tenant, &f).await
     }
 }

@@ -262,9 +262,7 @@ pub fn pick_localized(default: &Option<String>, list: &[LocalizedText], prefs: &
         if let Some(t) = list.iter().find(|l| l.language_code.eq_ignore_ascii_case(p)).and_then(|l| l.text.clone()) {
             return Some(t);
         }
-        if let Some(t) =
-            list.iter().find(|l| primary(&l.language_code) == primary(p)).and_then(|l| l.text.clone())
-        {
+        if let Some(t) = list.iter().find(|l| primary(&l.language_code) == primary(p)).and_then(|l| l.text.clone()) {
             return Some(t);
         }
     }

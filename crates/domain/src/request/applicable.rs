@@ -34,8 +34,13 @@ mod tests {
     use chrono::{Duration, Utc};
 
     fn policy(scope: TargetScope, minutes: i64) -> Policy {
-        let mut p =
-            Policy::new(PolicyId::new(), AccessPackageId::new(), CatalogId::new(), Utc::now() + Duration::minutes(minutes), None);
+        let mut p = Policy::new(
+            PolicyId::new(),
+            AccessPackageId::new(),
+            CatalogId::new(),
+            Utc::now() + Duration::minutes(minutes),
+            None,
+        );
         p.display_name = format!("{scope:?}");
         p.allowed_target_scope = scope;
         p.requestor_settings.enable_targets_to_self_add_access = true;

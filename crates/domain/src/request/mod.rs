@@ -3,10 +3,10 @@
 //! status and the effects to run (jobs to enqueue), the stored request (`entity`) and the pure
 //! create-time validation (`validation`). No I/O; the service layer persists the result and its
 //! effects in one transaction.
+pub mod applicable;
 mod entity;
 mod machine;
 mod types;
-pub mod applicable;
 pub mod validation;
 
 pub use entity::{

@@ -180,14 +180,9 @@ fn additional_access(
             "additionalAccess needs 'accessPackageId' and 'incompatibleAccessPackageId', each a GUID in quotes.",
         ));
     };
-    let holding = || {
-        Filter::In {
-            col: grantd_domain::filter::Col { column: "state", lower: false },
-            values: ["delivering", "partiallyDelivered", "delivered"]
-                .into_iter()
-                .map(|s| FValue::Text(s.into()))
-                .collect(),
-        }
+    let holding = || Filter::In {
+        col: grantd_domain::filter::Col { column: "state", lower: false },
+        values: ["delivering", "partiallyDelivered", "delivered"].into_iter().map(|s| FValue::Text(s.into())).collect(),
     };
     let mut lq = q.list_query(catalog(v))?;
     lq.scope = catalog_scope(caller, "catalog_id")?;

@@ -289,7 +289,9 @@ async fn add_sponsor(
     if list.contains(&sid) {
         return Err(GraphError::bad_request(
             "Request_BadRequest",
-            format!("One or more added object references already exist for the following modified properties: '{nav}'."),
+            format!(
+                "One or more added object references already exist for the following modified properties: '{nav}'."
+            ),
         ));
     }
     list.push(sid);

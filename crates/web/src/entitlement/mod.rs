@@ -59,8 +59,13 @@ pub fn router() -> Router<AppState> {
         .merge(role_scopes::beta_routes())
         .merge(resource_requests::beta_routes())
         .route_layer(middleware::from_fn(beta_only));
-    Router::new().merge(access_packages::shared_routes()).merge(incompatible::shared_routes()).merge(requirements::shared_routes())
-        .merge(connected_organizations::shared_routes()).merge(v1).merge(beta)
+    Router::new()
+        .merge(access_packages::shared_routes())
+        .merge(incompatible::shared_routes())
+        .merge(requirements::shared_routes())
+        .merge(connected_organizations::shared_routes())
+        .merge(v1)
+        .merge(beta)
 }
 
 async fn v1_only(Extension(v): Extension<ApiVersion>, req: Request, next: Next) -> Response {

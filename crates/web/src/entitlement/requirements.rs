@@ -31,21 +31,19 @@ fn subject_of(body: &Bytes) -> GraphResult<Option<ObjectId>> {
     }
     let v: Value = json::parse_body(body)?;
     let Some(raw) = v.get("subject").and_then(|s| s.get("objectId")) else { return Ok(None) };
-    let id = raw.as_str().and_then(parse_guid).ok_or_else(|| {
-        GraphError::invalid_model("The property 'subject.objectId' must be the id of a user.")
-    })?;
+    let id = raw
+        .as_str()
+        .and_then(parse_guid)
+        .ok_or_else(|| GraphError::invalid_model("The property 'subject.objectId' must be the id of a user."))?;
     Ok(Some(ObjectId(id)))
 }
 
 fn render(r: &Requirement, v: ApiVersion, now: chrono::DateTime<chrono::Utc>) -> Value {
     let langs = crate::ctx::current().languages;
     let p: &Policy = &r.policy;
-    let qs: Vec<Value> =
-        p.questions_in_order().iter().map(|q| questions::render(&q.localized(&langs), v)).collect();
-    let schedule = crate::assignments::schedule(&Schedule {
-        expiration: Some(p.expiration.clone()),
-        ..Schedule::default()
-    });
+    let qs: Vec<Value> = p.questions_in_order().iter().map(|q| questions::render(&q.localized(&langs), v)).collect();
+    let schedule =
+        crate::assignments::schedule(&Schedule { expiration: Some(p.expiration.clone()), ..Schedule::default() });
     match v {
         ApiVersion::V1 => json!({
             "policyId": p.id.to_string(),
