@@ -40,10 +40,6 @@ pub struct AccessPackage {
     pub is_hidden: bool,
     /// beta `isRoleScopesVisible`.
     pub is_role_scopes_visible: bool,
-    #[serde(default)]
-    pub incompatible_access_package_ids: Vec<AccessPackageId>,
-    #[serde(default)]
-    pub incompatible_group_ids: Vec<crate::ids::ObjectId>,
     pub created_by: Option<String>,
     pub modified_by: Option<String>,
     pub created_date_time: DateTime<Utc>,

@@ -6,6 +6,7 @@
 pub mod assignment;
 pub mod catalog;
 pub mod clock;
+pub mod connected;
 pub mod directory;
 pub mod error;
 pub mod fields;
@@ -15,6 +16,7 @@ pub mod policy;
 pub mod request;
 pub mod resource;
 pub mod roles;
+pub mod separation;
 
 pub use clock::{Clock, SystemClock};
 pub use error::DomainError;

@@ -177,8 +177,6 @@ pub async fn seed_entitlements(store: &Store, clock: &dyn Clock) -> Result<(), S
             description: Some((*description).into()),
             is_hidden: false,
             is_role_scopes_visible: true,
-            incompatible_access_package_ids: Vec::new(),
-            incompatible_group_ids: Vec::new(),
             created_by: admin.clone(),
             modified_by: admin.clone(),
             created_date_time: now,

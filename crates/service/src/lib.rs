@@ -7,6 +7,7 @@
 pub mod notify;
 pub mod approvals;
 pub mod requests;
+pub mod requirements;
 pub mod runner;
 
 pub use runner::{JobError, JobHandler, Runner, RunnerConfig};

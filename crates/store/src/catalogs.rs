@@ -250,9 +250,10 @@ impl Store {
         if tx.fetch_i64(&live).await? > 0 {
             return Ok(DeletePackage::HasAssignments);
         }
-        for table in ["resource_role_scopes", "assignment_policies", "assignments"] {
+        for table in ["resource_role_scopes", "assignment_policies", "assignments", "package_incompatibilities"] {
             tx.execute(&delete_where(tenant, table, "access_package_id", id.0)).await?;
         }
+        tx.execute(&delete_where(tenant, "package_incompatibilities", "incompatible_id", id.0)).await?;
         record::delete::<AccessPackage>(&mut tx, tenant, id.0).await?;
         tx.commit().await?;
         Ok(DeletePackage::Deleted)

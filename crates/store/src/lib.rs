@@ -7,6 +7,7 @@
 mod access;
 mod assignments;
 mod catalogs;
+mod connected;
 mod db;
 mod directory;
 mod error;
@@ -17,6 +18,7 @@ mod record;
 mod requests;
 mod resources;
 mod roles;
+mod separation;
 mod transfer;
 
 pub use access::CallerAccess;

@@ -153,4 +153,14 @@ impl Store {
         all.sort_by_key(|p| (p.access_package_id, p.id));
         Ok(all)
     }
+
+    /// The policies of the tenant that let targets ask for themselves (`self_add` and
+    /// `accept_requests`): the candidates of `filterByCurrentUser(on='allowedRequestor')`.
+    pub async fn self_add_policies(&self, tenant: TenantId) -> Result<Vec<Policy>, StoreError> {
+        let f = Filter::and(vec![
+            Filter::eq("self_add", Value::Bool(true)),
+            Filter::eq("accept_requests", Value::Bool(true)),
+        ]);
+        record::all_where(&mut self.read().await?, tenant, &f).await
+    }
 }

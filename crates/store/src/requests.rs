@@ -320,6 +320,22 @@ impl Store {
         Ok(record::all_where(&mut self.read_one().await?, tenant, &f).await?.into_iter().next())
     }
 
+    /// The most recent request (any state) of `target` for `package` that carries answers
+    /// (beta `existingAnswers` of getApplicablePolicyRequirements).
+    pub async fn latest_answered_request(
+        &self,
+        tenant: TenantId,
+        package: grantd_domain::AccessPackageId,
+        target: ObjectId,
+    ) -> Result<Option<AssignmentRequest>, StoreError> {
+        let f = grantd_domain::filter::Filter::and(vec![
+            grantd_domain::filter::Filter::eq("access_package_id", Value::Uuid(package.0)),
+            grantd_domain::filter::Filter::eq("target_id", Value::Uuid(target.0)),
+        ]);
+        let all: Vec<AssignmentRequest> = record::all_where(&mut self.read().await?, tenant, &f).await?;
+        Ok(all.into_iter().filter(|r| !r.answers.is_empty()).max_by_key(|r| (r.created_date_time, r.id.0)))
+    }
+
     /// Deletes a request that is in a terminal state and whose assignment (if any) no longer
     /// holds access, with its approvers; the rules are checked in the same transaction.
     pub async fn delete_request(

@@ -35,7 +35,9 @@ macro_rules! record_tables {
             grantd_domain::resource::ResourceRoleScope,
             grantd_domain::policy::Policy,
             grantd_domain::assignment::Assignment,
-            grantd_domain::request::AssignmentRequest
+            grantd_domain::request::AssignmentRequest,
+            grantd_domain::separation::Incompatibility,
+            grantd_domain::connected::ConnectedOrganization
         )
     };
 }

@@ -34,8 +34,6 @@ async fn package(store: &Store, tenant: TenantId) -> (CatalogId, AccessPackageId
         description: None,
         is_hidden: false,
         is_role_scopes_visible: false,
-        incompatible_access_package_ids: vec![],
-        incompatible_group_ids: vec![],
         created_by: None,
         modified_by: None,
         created_date_time: now,

@@ -23,6 +23,8 @@ pub struct RequestCtx {
     pub base_url: String,
     /// The normalised request path (with its version prefix).
     pub path: String,
+    /// The caller's `Accept-Language` ranges, most preferred first (`*` and q=0 dropped).
+    pub languages: Vec<String>,
 }
 
 tokio::task_local! {
@@ -38,6 +40,7 @@ pub fn current() -> RequestCtx {
             client_request_id: id,
             base_url: "http://localhost".into(),
             path: String::new(),
+            languages: Vec::new(),
         }
     })
 }
@@ -109,6 +112,12 @@ pub async fn request_context(cfg: axum::extract::State<CtxConfig>, mut req: Requ
         client_request_id: client_request_id.clone(),
         base_url: base_url(req.headers(), cfg.public_url.as_deref()),
         path: req.uri().path().to_string(),
+        languages: req
+            .headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .map(accept_language)
+            .unwrap_or_default(),
     };
     let method = req.method().clone();
     let path = req.uri().path().to_string();
@@ -141,6 +150,32 @@ pub async fn request_context(cfg: axum::extract::State<CtxConfig>, mut req: Requ
         h.insert("client-request-id", v);
     }
     resp
+}
+
+/// Parses `Accept-Language` (RFC 9110 12.5.4) into language ranges by descending quality;
+/// equal qualities keep their order. At most 16 ranges are read.
+pub fn accept_language(raw: &str) -> Vec<String> {
+    let mut ranges: Vec<(u16, usize, String)> = raw
+        .split(',')
+        .take(16)
+        .enumerate()
+        .filter_map(|(i, part)| {
+            let mut it = part.split(';');
+            let tag = it.next()?.trim();
+            if tag.is_empty() || tag == "*" || !tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+                return None;
+            }
+            let q = it
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .filter_map(|q| q.trim().parse::<f32>().ok())
+                .next()
+                .unwrap_or(1.0);
+            let q = (q.clamp(0.0, 1.0) * 1000.0) as u16;
+            (q > 0).then(|| (q, i, tag.to_string()))
+        })
+        .collect();
+    ranges.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    ranges.into_iter().map(|(_, _, t)| t).collect()
 }
 
 /// A percent-encoded NUL (`%00`) anywhere in the path or query: no identifier, name or filter

@@ -262,3 +262,56 @@ impl Question {
         }
     }
 }
+
+/// The text to show a caller whose preferred languages are `prefs` (most preferred first):
+/// the localization whose `languageCode` equals a preference (case-insensitive), else one whose
+/// primary subtag matches (`fr` for `fr-CA` and the other way round), else the default text.
+pub fn pick_localized(default: &Option<String>, list: &[LocalizedText], prefs: &[String]) -> Option<String> {
+    let primary = |s: &str| s.split('-').next().unwrap_or(s).to_ascii_lowercase();
+    for p in prefs {
+        if let Some(t) = list.iter().find(|l| l.language_code.eq_ignore_ascii_case(p)).and_then(|l| l.text.clone()) {
+            return Some(t);
+        }
+        if let Some(t) = list.iter().find(|l| primary(&l.language_code) == primary(p)).and_then(|l| l.text.clone()) {
+            return Some(t);
+        }
+    }
+    default.clone()
+}
+
+impl Question {
+    /// This question with `text` (and its choices' texts) chosen for `prefs`.
+    pub fn localized(&self, prefs: &[String]) -> Question {
+        let mut q = self.clone();
+        if prefs.is_empty() {
+            return q;
+        }
+        q.text = pick_localized(&self.text, &self.localizations, prefs);
+        if let QuestionKind::MultipleChoice { choices, .. } = &mut q.kind {
+            for c in choices.iter_mut() {
+                c.text = pick_localized(&c.text, &c.localizations, prefs);
+            }
+        }
+        q
+    }
+}
+
+#[cfg(test)]
+mod localization_tests {
+    use super::*;
+
+    #[test]
+    fn the_preferred_language_wins_then_its_primary_subtag_then_the_default() {
+        let list = vec![
+            LocalizedText { language_code: "fr-CA".into(), text: Some("Travail?".into()) },
+            LocalizedText { language_code: "es".into(), text: Some("¿Trabajo?".into()) },
+        ];
+        let d = Some("Work?".to_string());
+        let p = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(pick_localized(&d, &list, &p(&["fr-ca"])).as_deref(), Some("Travail?"));
+        assert_eq!(pick_localized(&d, &list, &p(&["fr-FR"])).as_deref(), Some("Travail?"));
+        assert_eq!(pick_localized(&d, &list, &p(&["es-MX", "fr"])).as_deref(), Some("¿Trabajo?"));
+        assert_eq!(pick_localized(&d, &list, &p(&["de", "en"])).as_deref(), Some("Work?"));
+        assert_eq!(pick_localized(&d, &list, &[]).as_deref(), Some("Work?"));
+    }
+}

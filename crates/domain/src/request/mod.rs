@@ -4,6 +4,7 @@
 //! create-time validation (`validation`) and the approval with its stages (`approval`). No I/O; the service layer persists the result and its
 //! effects in one transaction.
 pub mod approval;
+pub mod applicable;
 mod entity;
 mod machine;
 mod types;

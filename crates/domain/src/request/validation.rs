@@ -49,6 +49,17 @@ pub struct TargetFacts {
     pub is_member: bool,
     pub group_ids: Vec<ObjectId>,
     pub manager_id: Option<ObjectId>,
+    /// The connected organization an external target belongs to (by the domain of their
+    /// e-mail or principal name), if any.
+    pub connected_organization: Option<OrgMembership>,
+}
+
+/// A target's connected organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrgMembership {
+    pub id: uuid::Uuid,
+    /// `state` is `configured` (not `proposed`).
+    pub configured: bool,
 }
 
 /// What the service looked up for one draft.
@@ -122,7 +133,21 @@ pub fn target_in_scope(p: &Policy, t: &TargetFacts) -> bool {
     match p.allowed_target_scope {
         TargetScope::NotSpecified | TargetScope::AllDirectoryUsers => true,
         TargetScope::AllMemberUsers => t.is_member,
-        TargetScope::AllExternalUsers | TargetScope::AllConfiguredConnectedOrganizationUsers => !t.is_member,
+        TargetScope::AllExternalUsers => !t.is_member,
+        TargetScope::AllConfiguredConnectedOrganizationUsers => {
+            !t.is_member && t.connected_organization.is_some_and(|o| o.configured)
+        }
+        TargetScope::SpecificConnectedOrganizationUsers => {
+            !t.is_member
+                && t.connected_organization.is_some_and(|o| {
+                    p.specific_allowed_targets.iter().any(|s| match &s.subject {
+                        Subject::ConnectedOrganizationMembers { connected_organization_id, .. } => {
+                            crate::ids::parse_guid(connected_organization_id) == Some(o.id)
+                        }
+                        _ => false,
+                    })
+                })
+        }
         TargetScope::SpecificDirectoryUsers => {
             p.specific_allowed_targets.iter().any(|s| subject_includes(s, t.id, &t.group_ids, None))
         }

@@ -54,8 +54,6 @@ pub async fn package_with_id(s: &TestServer, catalog: CatalogId, id: AccessPacka
         description: Some(format!("{name} package")),
         is_hidden: false,
         is_role_scopes_visible: false,
-        incompatible_access_package_ids: vec![],
-        incompatible_group_ids: vec![],
         created_by: None,
         modified_by: None,
         created_date_time: now,

@@ -6,6 +6,7 @@
 //! same transaction. Nothing here speaks HTTP.
 mod actions;
 mod deliver;
+mod separation;
 
 pub use actions::{cancel, delete, reprocess, reprocess_assignment, resume, ResumeDecision};
 pub(crate) use deliver::job_error;
@@ -16,7 +17,7 @@ use grantd_domain::assignment::Assignment;
 use grantd_domain::catalog::AccessPackage;
 use grantd_domain::directory::User;
 use grantd_domain::policy::{CustomExtensionStage, Policy};
-use grantd_domain::request::validation::{self, Draft, Facts, TargetFacts, TargetRef};
+use grantd_domain::request::validation::{self, Draft, Facts, TargetRef};
 use grantd_domain::request::{Actor, AssignmentRequest, Effect, RequestState, RequestStatus, TransitionError};
 use grantd_domain::roles::{Caller, CatalogAction, Principal};
 use grantd_domain::{AssignmentRequestId, Clock, DomainError, ObjectId, TenantId};
@@ -247,12 +248,7 @@ pub async fn submit(ctx: &Ctx, caller: &Caller, d: Draft) -> ServiceResult<Assig
         Some(me) => ctx.store.caller_access(tenant, Some(me), &[]).await?.groups.clone(),
         None => Vec::new(),
     };
-    let target_facts = TargetFacts {
-        id: target.id,
-        is_member: target.user_type.eq_ignore_ascii_case("Member"),
-        group_ids: if new_user.is_some() { Vec::new() } else { ctx.store.groups_of(tenant, target.id).await? },
-        manager_id: target.manager_id,
-    };
+    let target_facts = crate::requirements::target_facts(&ctx.store, tenant, &target, new_user.is_none()).await?;
     let policies = ctx.store.policies_of_packages(tenant, &[package.id]).await?;
     // Open request first, then assignments: a delivery closes its request and creates the
     // assignment in one transaction, so one of the two reads sees it.
@@ -270,6 +266,9 @@ pub async fn submit(ctx: &Ctx, caller: &Caller, d: Draft) -> ServiceResult<Assig
         open_request_exists: open.is_some(),
     };
     let v = validation::validate(&d, &facts)?;
+    if d.request_type.is_add() && new_user.is_none() {
+        separation::check(ctx, tenant, package.id, target.id, &target_facts.group_ids).await?;
+    }
     let actor = actor_of(&ctx.store, caller).await?;
     let has_callout = |stage| v.policy.custom_extensions.iter().any(|b| b.stage == stage);
     let mut r = AssignmentRequest {

@@ -134,12 +134,73 @@ pub async fn get_assignment(
         add_scope(&mut lq.scope, mine);
         return page(&state, &caller, v, &q, lq).await;
     }
+    if let Some(lq) = additional_access(&caller, &q, v, &id)? {
+        return page(&state, &caller, v, &q, lq).await;
+    }
     let navs = q.check_expand(ENTITY, navigations(v))?;
     let a = find(&state, &caller, &id).await?;
     let mut items = render_all(&state, &caller, v, std::slice::from_ref(&a), &navs).await?;
     q.select(ENTITY, &mut items, &navs)?;
     let set = crate::entitlement::set(set_name(v));
     Ok(json::entity(StatusCode::OK, v, &set, items.pop().unwrap_or(Value::Null)))
+}
+
+/// `additionalAccess(accessPackageId='a',incompatibleAccessPackageId='b')` in the id segment:
+/// the assignments of package a that hold access and whose target also holds an assignment of
+/// package b (both parameters are required GUIDs). None for any other segment.
+fn additional_access(
+    caller: &Caller,
+    q: &OData,
+    v: ApiVersion,
+    segment: &str,
+) -> GraphResult<Option<grantd_store::ListQuery>> {
+    let s = segment.trim();
+    let Some(inner) = s
+        .get(..17)
+        .filter(|f| f.eq_ignore_ascii_case("additionalAccess("))
+        .and_then(|_| s.get(17..))
+        .and_then(|r| r.strip_suffix(')'))
+    else {
+        return Ok(None);
+    };
+    let mut a = None;
+    let mut b = None;
+    for part in inner.split(',') {
+        let (name, value) = part.split_once('=').unwrap_or((part, ""));
+        let id = grantd_domain::parse_guid(value.trim().trim_matches('\''));
+        match name.trim() {
+            n if n.eq_ignore_ascii_case("accessPackageId") => a = id,
+            n if n.eq_ignore_ascii_case("incompatibleAccessPackageId") => b = id,
+            _ => {}
+        }
+    }
+    let (Some(a), Some(b)) = (a, b) else {
+        return Err(GraphError::bad_request(
+            "BadRequest",
+            "additionalAccess needs 'accessPackageId' and 'incompatibleAccessPackageId', each a GUID in quotes.",
+        ));
+    };
+    let holding = || Filter::In {
+        col: grantd_domain::filter::Col { column: "state", lower: false },
+        values: ["delivering", "partiallyDelivered", "delivered"].into_iter().map(|s| FValue::Text(s.into())).collect(),
+    };
+    let mut lq = q.list_query(catalog(v))?;
+    lq.scope = catalog_scope(caller, "catalog_id")?;
+    add_scope(
+        &mut lq.scope,
+        Filter::and(vec![
+            Filter::eq("access_package_id", FValue::Uuid(a)),
+            holding(),
+            Filter::Via {
+                local: "target_id",
+                table: "assignments",
+                remote: "target_id",
+                filter: Box::new(Filter::and(vec![Filter::eq("access_package_id", FValue::Uuid(b)), holding()])),
+                all: false,
+            },
+        ]),
+    );
+    Ok(Some(lq))
 }
 
 /// An assignment the caller may read (its catalog's readers, its target), else 404.

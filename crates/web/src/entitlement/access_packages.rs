@@ -175,6 +175,9 @@ async fn get_package(
     Path(id): Path<String>,
     q: OData,
 ) -> GraphResult<Response> {
+    if let Some(on) = crate::assignments::filter_by_current_user(&id) {
+        return super::requirements::allowed_requestor(&state, &caller, v, &on).await;
+    }
     let expand = q.check_expand(ENTITY, &navs(v))?;
     let p = package_at(&state, &caller, &id).await?;
     let mut items = render_all(&state, &caller, v, std::slice::from_ref(&p), &expand).await?;
@@ -246,8 +249,6 @@ async fn create_package(
         description: input.description.clone().flatten(),
         is_hidden: input.is_hidden.unwrap_or(false),
         is_role_scopes_visible: input.is_role_scopes_visible.unwrap_or(false),
-        incompatible_access_package_ids: Vec::new(),
-        incompatible_group_ids: Vec::new(),
         created_by: who.clone(),
         modified_by: who,
         created_date_time: now,

@@ -15,6 +15,9 @@
 //!   409 `AccessPackageHasAssignments`; its policies and resource role scopes go with it.
 pub mod access_packages;
 pub mod catalogs;
+pub mod connected_organizations;
+pub mod incompatible;
+pub mod requirements;
 pub mod resource_requests;
 pub mod resources;
 pub mod role_scopes;
@@ -56,7 +59,13 @@ pub fn router() -> Router<AppState> {
         .merge(role_scopes::beta_routes())
         .merge(resource_requests::beta_routes())
         .route_layer(middleware::from_fn(beta_only));
-    Router::new().merge(access_packages::shared_routes()).merge(v1).merge(beta)
+    Router::new()
+        .merge(access_packages::shared_routes())
+        .merge(incompatible::shared_routes())
+        .merge(requirements::shared_routes())
+        .merge(connected_organizations::shared_routes())
+        .merge(v1)
+        .merge(beta)
 }
 
 async fn v1_only(Extension(v): Extension<ApiVersion>, req: Request, next: Next) -> Response {

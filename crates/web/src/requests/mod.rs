@@ -15,7 +15,7 @@ use crate::AppState;
 use axum::routing::{get, post};
 use axum::Router;
 use grantd_domain::policy::Schedule;
-use grantd_domain::request::AssignmentRequest;
+use grantd_domain::request::{Answer, AssignmentRequest};
 use serde_json::{json, Value};
 
 pub(crate) const ENTITY: &str = "microsoft.graph.accessPackageAssignmentRequest";
@@ -48,15 +48,20 @@ pub(crate) fn schedule(s: &Schedule) -> Value {
 
 /// `answers` as `accessPackageAnswerString` items with the question as it was asked.
 pub(crate) fn answers(r: &AssignmentRequest, v: ApiVersion) -> Value {
+    render_answers(&r.answers, v)
+}
+
+/// Answers with their questions in the caller's `Accept-Language`.
+pub(crate) fn render_answers(list: &[Answer], v: ApiVersion) -> Value {
+    let langs = crate::ctx::current().languages;
     Value::Array(
-        r.answers
-            .iter()
+        list.iter()
             .map(|a| {
                 json!({
                     "@odata.type": "#microsoft.graph.accessPackageAnswerString",
                     "value": a.value,
                     "displayValue": a.display_value,
-                    "answeredQuestion": questions::render(&a.question, v),
+                    "answeredQuestion": questions::render(&a.question.localized(&langs), v),
                 })
             })
             .collect(),

@@ -35,7 +35,7 @@ fn draft(t: RequestType, target: ObjectId) -> Draft {
 }
 
 fn member(id: ObjectId) -> TargetFacts {
-    TargetFacts { id, is_member: true, group_ids: vec![], manager_id: None }
+    TargetFacts { id, is_member: true, group_ids: vec![], manager_id: None, connected_organization: None }
 }
 
 fn facts<'a>(caller: ObjectId, target: &'a TargetFacts, policies: &'a [Policy], admin: bool) -> Facts<'a> {
