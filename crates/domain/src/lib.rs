@@ -6,6 +6,7 @@
 pub mod assignment;
 pub mod catalog;
 pub mod clock;
+pub mod delivery;
 pub mod directory;
 pub mod error;
 pub mod fields;

@@ -4,6 +4,8 @@
 //! workflow objects.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod connectors;
+pub mod delivery;
 pub mod requests;
 pub mod runner;
 

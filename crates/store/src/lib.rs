@@ -7,6 +7,7 @@
 mod assignments;
 mod catalogs;
 mod db;
+mod delivery;
 mod directory;
 mod error;
 mod filter_sql;

@@ -35,7 +35,8 @@ macro_rules! record_tables {
             grantd_domain::resource::ResourceRoleScope,
             grantd_domain::policy::Policy,
             grantd_domain::assignment::Assignment,
-            grantd_domain::request::AssignmentRequest
+            grantd_domain::request::AssignmentRequest,
+            grantd_domain::delivery::DeliveryItem
         )
     };
 }

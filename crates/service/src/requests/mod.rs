@@ -8,7 +8,7 @@ mod actions;
 mod deliver;
 
 pub use actions::{cancel, delete, reprocess, reprocess_assignment, resume, ResumeDecision};
-pub use deliver::{deliver, process, wake, AssignmentReprocessHandler, DeliverHandler, ProcessHandler, WakeHandler};
+pub use deliver::{process, wake, ProcessHandler, WakeHandler};
 
 use chrono::{DateTime, Utc};
 use grantd_domain::assignment::Assignment;
@@ -34,6 +34,10 @@ pub enum ServiceError {
     Domain(#[from] DomainError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Background work that must try again later (a target is down, an open request is in
+    /// the way); never produced on a request path.
+    #[error("retry later: {0}")]
+    Retry(String),
 }
 
 pub type ServiceResult<T> = Result<T, ServiceError>;
@@ -48,7 +52,7 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    fn now(&self) -> DateTime<Utc> {
+    pub(crate) fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
 }
@@ -80,7 +84,7 @@ pub(crate) fn refused(e: TransitionError) -> ServiceError {
     ServiceError::Domain(DomainError::conflict(code, message))
 }
 
-fn audit_row(r: &AssignmentRequest, now: DateTime<Utc>) -> Vec<AuditEntry> {
+pub(crate) fn audit_row(r: &AssignmentRequest, now: DateTime<Utc>) -> Vec<AuditEntry> {
     r.history
         .last()
         .map(|h| AuditEntry {
@@ -148,7 +152,7 @@ async fn first_stage_approvers(
 }
 
 /// A job about a request.
-fn job(kind: &str, r: &AssignmentRequest, run_at: DateTime<Utc>) -> NewJob {
+pub(crate) fn request_job(kind: &str, r: &AssignmentRequest, run_at: DateTime<Utc>) -> NewJob {
     NewJob { kind: kind.into(), subject: r.id.0, payload: serde_json::json!({"requestId": r.id.to_string()}), run_at }
 }
 
@@ -165,8 +169,8 @@ pub(crate) async fn followups(
     let mut f = Followups { audit: audit_row(r, now), ..Followups::default() };
     for e in effects {
         match e {
-            Effect::Deliver => f.jobs.push(job(DELIVER_JOB, r, now)),
-            Effect::WakeAt(at) => f.jobs.push(job(WAKE_JOB, r, *at)),
+            Effect::Deliver => f.jobs.push(request_job(DELIVER_JOB, r, now)),
+            Effect::WakeAt(at) => f.jobs.push(request_job(WAKE_JOB, r, *at)),
             Effect::OpenApproval => {
                 if let Some(p) = policy {
                     f.approvers = Some(first_stage_approvers(&ctx.store, tenant, r, p).await?);
@@ -348,7 +352,7 @@ pub async fn submit(ctx: &Ctx, caller: &Caller, d: Draft) -> ServiceResult<Assig
     // Create answers Submitted/Accepted (every docs example); the first transition runs as a
     // job, in the same transaction as the request, so an acknowledged request is recoverable
     // from the database alone.
-    let f = Followups { jobs: vec![job(PROCESS_JOB, &r, now)], approvers: None, audit: audit_row(&r, now) };
+    let f = Followups { jobs: vec![request_job(PROCESS_JOB, &r, now)], approvers: None, audit: audit_row(&r, now) };
     match ctx.store.submit_request(tenant, &r, new_user.as_ref(), &f, now).await {
         Ok(()) => {}
         Err(StoreError::Duplicate) => {
