@@ -47,11 +47,8 @@ async fn world(max_attempts: u32) -> World {
 
 const TARGET: u16 = 9;
 
-fn upn(s: &TestServer) -> impl std::future::Future<Output = String> + '_ {
-    async move {
-        let u = s.store.get_user(DEMO_TENANT, demo::user_id(TARGET)).await.unwrap().unwrap();
-        u.user_principal_name
-    }
+async fn upn(s: &TestServer) -> String {
+    s.store.get_user(DEMO_TENANT, demo::user_id(TARGET)).await.unwrap().unwrap().user_principal_name
 }
 
 async fn add(w: &World) -> String {
@@ -96,9 +93,10 @@ async fn grants_and_revokes_reach_the_scim_and_webhook_targets() {
     assert_eq!(a.body["state"], "expired", "{}", a.text);
     w.scim.assert_clean();
     assert_eq!(w.hook.state.lock().unwrap().bad_signatures, 0);
-    let st = w.scim.state.lock().unwrap();
-    assert_eq!(st.user_creates, 1, "the user is created once: {:?}", st.log);
-    drop(st);
+    {
+        let st = w.scim.state.lock().unwrap();
+        assert_eq!(st.user_creates, 1, "the user is created once: {:?}", st.log);
+    }
     w.s.stop().await;
 }
 

@@ -328,10 +328,11 @@ async fn deliveries_to_a_slow_target_survive_repeated_kills_without_duplicates()
     for (_, _, upn) in &requests {
         assert_eq!(members.iter().filter(|m| *m == upn).count(), 1, "{upn} is a member exactly once");
     }
-    let st = scim.state.lock().unwrap();
-    assert_eq!(st.user_creates, TARGETS, "each SCIM user created once");
-    assert!(st.violations.is_empty(), "{:?}", st.violations);
-    drop(st);
+    {
+        let st = scim.state.lock().unwrap();
+        assert_eq!(st.user_creates, TARGETS, "each SCIM user created once");
+        assert!(st.violations.is_empty(), "{:?}", st.violations);
+    }
     drop(s);
     db.drop_pg().await;
 }

@@ -11,7 +11,7 @@ use grantd_domain::assignment::{Assignment, AssignmentState};
 use grantd_domain::delivery::{outcome, DeliveryItem};
 use grantd_domain::policy::{Expiration, ExpirationType, Policy, Schedule};
 use grantd_domain::request::{Actor, AssignmentRequest, Event, Outcome, RequestState};
-use grantd_domain::{AssignmentId, TenantId};
+use grantd_domain::TenantId;
 use grantd_store::Delivery as Changes;
 
 fn expiration_at(end: Option<DateTime<Utc>>) -> Expiration {
@@ -107,7 +107,7 @@ pub(super) async fn finish(
                 a
             }
             None => Assignment {
-                id: r.assignment_id.unwrap_or_else(AssignmentId::new),
+                id: r.assignment_id.unwrap_or_default(),
                 access_package_id: r.access_package_id,
                 assignment_policy_id: r.assignment_policy_id,
                 catalog_id: r.catalog_id,

@@ -195,10 +195,7 @@ pub async fn deliver(env: &Delivery, tenant: TenantId, id: AssignmentRequestId) 
         i.retry_in(round, now);
         dirty.insert(i.id);
     }
-    let subject = match store.get_user(tenant, r.target_id).await? {
-        Some(u) => Some(subject_of(&u)),
-        None => None,
-    };
+    let subject = store.get_user(tenant, r.target_id).await?.map(|u| subject_of(&u));
     let mut remote = Vec::new();
     for i in items.iter_mut().filter(|i| i.state == ItemState::Pending) {
         let connector = env.connectors.for_origin(&i.origin_system);
