@@ -7,6 +7,7 @@ pub mod assignment;
 pub mod catalog;
 pub mod clock;
 pub mod connected;
+pub mod delivery;
 pub mod directory;
 pub mod error;
 pub mod fields;

@@ -42,6 +42,22 @@ pub struct Config {
     /// The sender of notification mails (`address` or `Name <address>`).
     pub mail_from: String,
     pub auth: AuthConfig,
+    pub delivery: DeliveryConfig,
+    /// Connectors to external target systems (`[[connectors]]`), one per resource origin
+    /// system; see docs/connectors.md.
+    #[serde(default)]
+    pub connectors: Vec<grantd_service::connectors::ConnectorConfig>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryConfig {
+    /// Attempts of one resource's delivery before a transient failure (unreachable, 5xx, 429)
+    /// counts as final; retries back off exponentially (2^n s, plus jitter).
+    pub max_attempts: u32,
+    /// Seconds a request may stay in Delivering before the watchdog re-queues its missing work
+    /// (and again every such period while it stays there).
+    pub watchdog_secs: u64,
 }
 
 /// The SMTP URL: its password never appears in `Debug` output or messages.
@@ -105,6 +121,8 @@ impl Default for Config {
                 jwks_refetch_secs: 10,
                 access_cache_secs: 5,
             },
+            delivery: DeliveryConfig { max_attempts: 8, watchdog_secs: 600 },
+            connectors: Vec::new(),
         }
     }
 }
@@ -152,6 +170,15 @@ impl Config {
             if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
                 anyhow::bail!("smtp_url must start with smtp:// or smtps://");
             }
+        }
+        if !(1..=30).contains(&self.delivery.max_attempts) {
+            anyhow::bail!("delivery.max_attempts must be between 1 and 30");
+        }
+        if self.delivery.watchdog_secs == 0 {
+            anyhow::bail!("delivery.watchdog_secs must be at least 1");
+        }
+        for c in &self.connectors {
+            c.validate().map_err(anyhow::Error::msg)?;
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             anyhow::bail!("log_format must be \"text\" or \"json\"");
@@ -253,6 +280,45 @@ mod tests {
             assert_eq!(c.mail_from, "Access <access@contoso.example>");
             jail.set_env("GRANTD_SMTP_URL", "http://127.0.0.1:2525");
             assert!(Config::load(None).is_err());
+        }
+    fn connectors_come_from_the_file_and_bad_ones_are_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "g.toml",
+                r#"
+[delivery]
+max_attempts = 3
+watchdog_secs = 30
+
+[[connectors]]
+origin_system = "Hr"
+kind = "webhook"
+base_url = "https://hr.example/hooks/grantd"
+signing_secret = "k3y"
+
+[[connectors]]
+origin_system = "Wiki"
+kind = "scim"
+base_url = "https://wiki.example/scim/v2"
+timeout_secs = 5
+[connectors.oauth2]
+token_url = "https://login.example/token"
+client_id = "grantd"
+client_secret = "s3cret"
+"#,
+            )?;
+            let c = Config::load(Some(Path::new("g.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(c.delivery.max_attempts, 3);
+            assert_eq!(c.connectors.len(), 2);
+            assert_eq!(c.connectors[1].oauth2.as_ref().map(|o| o.client_secret.expose()), Some("s3cret"));
+            let shown = format!("{c:?}");
+            assert!(!shown.contains("s3cret") && !shown.contains("k3y"), "secrets leak through Debug: {shown}");
+            jail.create_file(
+                "bad.toml",
+                "[[connectors]]\norigin_system = \"Hr\"\nkind = \"webhook\"\nbase_url = \"https://x\"\n",
+            )?;
+            let e = Config::load(Some(Path::new("bad.toml"))).map(|_| ()).unwrap_err().to_string();
+            assert!(e.contains("signing_secret"), "{e}");
             Ok(())
         });
     }

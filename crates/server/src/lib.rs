@@ -118,22 +118,31 @@ pub async fn start_with_clock(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Re
     let (stop_runners, stop_rx) = tokio::sync::watch::channel(false);
     let mut runners = Vec::new();
     let service = state_service(&store, &clock, &wake);
+    let connectors = grantd_service::connectors::Connectors::from_config(store.clone(), &cfg.connectors)
+        .map_err(anyhow::Error::msg)?;
+    let delivery = grantd_service::delivery::Delivery {
+        ctx: service.clone(),
+        connectors,
+        settings: grantd_service::delivery::DeliverySettings {
+            max_attempts: i64::from(cfg.delivery.max_attempts),
+            watchdog_after: chrono::Duration::seconds(
+                i64::try_from(cfg.delivery.watchdog_secs).unwrap_or(i64::MAX).clamp(1, 366 * 86_400),
+            ),
+        },
+    };
+    // The runner parks a job only after the delivery attempts are spent (items give up first).
+    let max_attempts = i64::from(cfg.delivery.max_attempts).max(9) + 1;
     // At most a year, so the lease end stays representable.
     let lease = chrono::Duration::seconds(i64::try_from(cfg.job_lease_secs).unwrap_or(i64::MAX).clamp(1, 366 * 86_400));
     for _ in 0..cfg.job_workers {
         let runner = grantd_service::Runner::new(
             store.clone(),
             clock.clone(),
-            grantd_service::RunnerConfig { lease, ..grantd_service::RunnerConfig::default() },
+            grantd_service::RunnerConfig { lease, max_attempts, ..grantd_service::RunnerConfig::default() },
             wake.clone(),
-        )
-        .register(Arc::new(grantd_service::requests::ProcessHandler(service.clone())))
-        .register(Arc::new(grantd_service::requests::DeliverHandler(service.clone())))
-        .register(Arc::new(grantd_service::requests::WakeHandler(service.clone())))
-        .register(Arc::new(grantd_service::requests::AssignmentReprocessHandler(service.clone())))
-        .register(Arc::new(grantd_service::notify::NotifyHandler { ctx: service.clone(), mailer: mailer.clone() }))
-        .register(Arc::new(grantd_service::approvals::TimeoutHandler(service.clone())))
-        .register(Arc::new(grantd_service::approvals::EscalateHandler(service.clone())));
+        );
+        let runner = register_handlers(runner, &service, &delivery)
+            .register(Arc::new(grantd_service::notify::NotifyHandler { ctx: service.clone(), mailer: mailer.clone() }));
         runners.push(tokio::spawn(runner.run(stop_rx.clone())));
     }
     let (tx, rx) = oneshot::channel::<()>();
@@ -145,6 +154,26 @@ pub async fn start_with_clock(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Re
             .await
     });
     Ok(Running { addr, store, shutdown: Some(tx), task, stop_runners, runners })
+}
+
+/// Every job kind grantd runs, with its handler.
+pub fn register_handlers(
+    runner: grantd_service::Runner,
+    ctx: &grantd_service::requests::Ctx,
+    delivery: &grantd_service::delivery::Delivery,
+) -> grantd_service::Runner {
+    use grantd_service::delivery as d;
+    use grantd_service::requests as r;
+    runner
+        .register(Arc::new(r::ProcessHandler(ctx.clone())))
+        .register(Arc::new(r::WakeHandler(ctx.clone())))
+        .register(Arc::new(d::DeliverHandler(delivery.clone())))
+        .register(Arc::new(d::ItemHandler(delivery.clone())))
+        .register(Arc::new(d::WatchdogHandler(delivery.clone())))
+        .register(Arc::new(d::ExpireHandler(delivery.clone())))
+        .register(Arc::new(d::AssignmentReprocessHandler(delivery.clone())))
+        .register(Arc::new(grantd_service::approvals::TimeoutHandler(ctx.clone())))
+        .register(Arc::new(grantd_service::approvals::EscalateHandler(ctx.clone())))
 }
 
 fn state_service(

@@ -84,7 +84,8 @@ async fn admin_add_on_beta_is_delivered_and_reads_with_beta_names_on_both_collec
 /// the same database delivers it exactly once.
 #[tokio::test]
 async fn an_acknowledged_request_is_delivered_from_the_database_alone() {
-    use grantd_service::requests::{AssignmentReprocessHandler, Ctx, DeliverHandler, ProcessHandler, WakeHandler};
+    use grantd_service::delivery::Delivery;
+    use grantd_service::requests::Ctx;
     use std::sync::Arc;
     let s = TestServer::start_with(|c| c.job_workers = 0).await;
     let target = demo::user_id(9);
@@ -100,11 +101,8 @@ async fn an_acknowledged_request_is_delivered_from_the_database_alone() {
     let clock: Arc<dyn grantd_domain::Clock> = Arc::new(s.clock.clone());
     let wake = Arc::new(tokio::sync::Notify::new());
     let ctx = Ctx { store: s.store.clone(), clock: clock.clone(), wake: wake.clone() };
-    let runner = grantd_service::Runner::new(s.store.clone(), clock, grantd_service::RunnerConfig::default(), wake)
-        .register(Arc::new(ProcessHandler(ctx.clone())))
-        .register(Arc::new(DeliverHandler(ctx.clone())))
-        .register(Arc::new(WakeHandler(ctx.clone())))
-        .register(Arc::new(AssignmentReprocessHandler(ctx)));
+    let runner = grantd_service::Runner::new(s.store.clone(), clock, grantd_service::RunnerConfig::default(), wake);
+    let runner = grantd::register_handlers(runner, &ctx, &Delivery::builtin(ctx.clone()));
     while runner.run_once().await.unwrap() {}
     let done = s.get(&format!("{V1}/assignmentRequests/{id}"), &s.admin()).await;
     assert_eq!(done.body["state"], "delivered", "{}", done.text);
@@ -115,7 +113,7 @@ async fn an_acknowledged_request_is_delivered_from_the_database_alone() {
     let tenant = demo::DEMO_TENANT;
     let clock: Arc<dyn grantd_domain::Clock> = Arc::new(s.clock.clone());
     let ctx = Ctx { store: s.store.clone(), clock, wake: Arc::new(tokio::sync::Notify::new()) };
-    grantd_service::requests::deliver(&ctx, tenant, id.parse().unwrap()).await.unwrap();
+    grantd_service::delivery::deliver(&Delivery::builtin(ctx), tenant, id.parse().unwrap()).await.unwrap();
     assert_eq!(assignments_of(&s, demo::access_package_id(2), target).await.len(), 1);
     let history = s.get(&format!("{BETA}/assignmentRequests/{id}"), &s.admin()).await;
     assert_eq!(history.body["history"].as_array().unwrap().len(), 3, "{}", history.text);

@@ -6,6 +6,8 @@
 
 pub mod notify;
 pub mod approvals;
+pub mod connectors;
+pub mod delivery;
 pub mod requests;
 pub mod requirements;
 pub mod runner;

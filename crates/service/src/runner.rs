@@ -1,6 +1,7 @@
 //! The job runner: claims due jobs from the store with a lease, dispatches each to the handler
 //! registered for its kind, deletes it on success (in the same transaction as the next claim),
-//! and retries with exponential backoff (parking it as dead after `max_attempts`). Handlers must be idempotent: a job whose runner died runs
+//! and retries with exponential backoff and jitter (parking it as dead after `max_attempts`).
+//! Handlers must be idempotent: a job whose runner died runs
 //! again when its lease ends. Any number of runners (in one process or many) can share a queue.
 use async_trait::async_trait;
 use chrono::Duration;
@@ -60,6 +61,15 @@ pub fn backoff(attempts: i64) -> Duration {
     Duration::seconds(1i64 << attempts.clamp(0, 12)).min(Duration::hours(1))
 }
 
+/// `backoff` plus up to a quarter more at random, so that jobs failing together (a target
+/// that went down) do not all come back at the same moment.
+pub fn backoff_with_jitter(attempts: i64) -> Duration {
+    use rand::Rng;
+    let base = backoff(attempts);
+    let spread = base.num_milliseconds() / 4;
+    base + Duration::milliseconds(rand::thread_rng().gen_range(0..=spread.max(0)))
+}
+
 impl Runner {
     pub fn new(store: Store, clock: Arc<dyn Clock>, cfg: RunnerConfig, wake: Arc<Notify>) -> Self {
         Self { store, clock, handlers: HashMap::new(), cfg, wake }
@@ -99,7 +109,7 @@ impl Runner {
             Ok(()) => *done = Some((job.tenant, job.id)),
             Err(JobError::Retry(e)) if job.attempts < self.cfg.max_attempts => {
                 tracing::warn!(kind = %job.kind, job = %job.id, attempts = job.attempts, error = %e, "job failed; will retry");
-                let at = self.clock.now() + backoff(job.attempts);
+                let at = self.clock.now() + backoff_with_jitter(job.attempts);
                 self.store.fail_job(job.tenant, job.id, &e, Some(at)).await?;
             }
             Err(e) => {
@@ -161,5 +171,13 @@ mod tests {
         assert_eq!(backoff(0), Duration::seconds(1));
         assert_eq!(backoff(3), Duration::seconds(8));
         assert_eq!(backoff(40), Duration::hours(1));
+    }
+
+    #[test]
+    fn jitter_adds_at_most_a_quarter() {
+        for n in 0..14 {
+            let d = backoff_with_jitter(n);
+            assert!(d >= backoff(n) && d <= backoff(n) + backoff(n) / 4, "{n}: {d}");
+        }
     }
 }

@@ -9,6 +9,7 @@ mod assignments;
 mod catalogs;
 mod connected;
 mod db;
+mod delivery;
 mod directory;
 mod error;
 mod filter_sql;

@@ -336,6 +336,19 @@ impl Store {
         Ok(all.into_iter().filter(|r| !r.answers.is_empty()).max_by_key(|r| (r.created_date_time, r.id.0)))
     }
 
+    /// The requests about one assignment (the add that created it, its updates and removal),
+    /// oldest first.
+    pub async fn requests_of_assignment(
+        &self,
+        tenant: TenantId,
+        assignment: grantd_domain::AssignmentId,
+    ) -> Result<Vec<AssignmentRequest>, StoreError> {
+        let f = grantd_domain::filter::Filter::eq("assignment_id", Value::Uuid(assignment.0));
+        let mut all: Vec<AssignmentRequest> = record::all_where(&mut self.read().await?, tenant, &f).await?;
+        all.sort_by_key(|r| (r.created_date_time, r.id.0));
+        Ok(all)
+    }
+
     /// Deletes a request that is in a terminal state and whose assignment (if any) no longer
     /// holds access, with its approvers; the rules are checked in the same transaction.
     pub async fn delete_request(

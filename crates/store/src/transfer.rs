@@ -37,7 +37,8 @@ macro_rules! record_tables {
             grantd_domain::assignment::Assignment,
             grantd_domain::request::AssignmentRequest,
             grantd_domain::separation::Incompatibility,
-            grantd_domain::connected::ConnectedOrganization
+            grantd_domain::connected::ConnectedOrganization,
+            grantd_domain::delivery::DeliveryItem
         )
     };
 }

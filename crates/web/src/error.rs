@@ -101,6 +101,7 @@ impl From<grantd_service::requests::ServiceError> for GraphError {
         match e {
             grantd_service::requests::ServiceError::Domain(d) => d.into(),
             grantd_service::requests::ServiceError::Store(s) => s.into(),
+            grantd_service::requests::ServiceError::Retry(_) => grantd_store::StoreError::Busy.into(),
         }
     }
 }

@@ -49,11 +49,22 @@ pub struct HistoryEntry {
     pub from_status: Option<RequestStatus>,
     pub to_state: RequestState,
     pub to_status: RequestStatus,
+    /// What else the transition has to say (the resources a delivery could not reach).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl HistoryEntry {
     /// A one-line description (`Submitted/Accepted -> Delivering/Delivering`).
     pub fn detail(&self) -> String {
+        let base = self.transition_detail();
+        match &self.note {
+            Some(n) => format!("{base}; {n}"),
+            None => base,
+        }
+    }
+
+    fn transition_detail(&self) -> String {
         match (self.from_state, self.from_status) {
             (Some(s), Some(st)) => {
                 format!("{}/{} -> {}/{}", s.beta(), st.beta(), self.to_state.beta(), self.to_status.beta())
@@ -132,6 +143,7 @@ impl AssignmentRequest {
             from_status: Some(self.status),
             to_state: t.state,
             to_status: t.status,
+            note: None,
         });
         self.state = t.state;
         self.status = t.status;
@@ -153,7 +165,15 @@ impl AssignmentRequest {
             from_status: None,
             to_state: self.state,
             to_status: self.status,
+            note: None,
         });
+    }
+
+    /// Adds a note to the last recorded transition.
+    pub fn note_last(&mut self, note: String) {
+        if let Some(h) = self.history.last_mut() {
+            h.note = Some(note);
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use super::{
     actor_of, find, followups, not_found, refused, Ctx, ServiceError, ServiceResult, ASSIGNMENT_REPROCESS_JOB,
 };
 use grantd_domain::assignment::AssignmentState;
-use grantd_domain::request::{AssignmentRequest, CalloutDecision, Event};
+use grantd_domain::request::{AssignmentRequest, CalloutDecision, Event, RequestState};
 use grantd_domain::roles::{Caller, CatalogAction};
 use grantd_domain::{AssignmentId, AssignmentRequestId, DomainError};
 use grantd_store::{AuditEntry, Followups, NewJob, RequestDeletion, StoreError};
@@ -126,8 +126,10 @@ pub async fn delete(ctx: &Ctx, caller: &Caller, id: AssignmentRequestId) -> Serv
     }
 }
 
-/// `POST assignments/{id}/reprocess`: re-applies a delivered assignment's group memberships
-/// (as a job). Only assignment managers of the catalog; only `delivered` assignments.
+/// `POST assignments/{id}/reprocess`: re-grants a delivered assignment's access at every
+/// target (as a job); for an assignment whose delivery failed in part or in full, reprocesses
+/// the request that failed, which retries only the failed resources. Only assignment managers
+/// of the catalog.
 pub async fn reprocess_assignment(ctx: &Ctx, caller: &Caller, id: AssignmentId) -> ServiceResult<()> {
     let nf = || not_found("access package assignment");
     let a = ctx.store.get_assignment(caller.tenant, id).await?.ok_or_else(nf)?;
@@ -138,6 +140,28 @@ pub async fn reprocess_assignment(ctx: &Ctx, caller: &Caller, id: AssignmentId) 
     }
     if !caller.may_on_catalog(a.catalog_id, CatalogAction::ManageAssignments) {
         return Err(forbidden());
+    }
+    if matches!(a.state, AssignmentState::PartiallyDelivered | AssignmentState::DeliveryFailed)
+        || a.status.as_deref().is_some_and(|s| s.starts_with("RemovalFailed"))
+    {
+        let failed = ctx
+            .store
+            .requests_of_assignment(caller.tenant, a.id)
+            .await?
+            .into_iter()
+            .rev()
+            .find(|r| matches!(r.state, RequestState::PartiallyDelivered | RequestState::DeliveryFailed));
+        if let Some(r) = failed {
+            transition(
+                ctx,
+                caller,
+                r.id,
+                |r| manages(caller, r),
+                |r| Event::Reprocess { completed: r.completed_date_time },
+            )
+            .await?;
+            return Ok(());
+        }
     }
     if a.state != AssignmentState::Delivered {
         return Err(ServiceError::Domain(DomainError::conflict(

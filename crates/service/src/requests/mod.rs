@@ -9,8 +9,7 @@ mod deliver;
 mod separation;
 
 pub use actions::{cancel, delete, reprocess, reprocess_assignment, resume, ResumeDecision};
-pub(crate) use deliver::job_error;
-pub use deliver::{deliver, process, wake, AssignmentReprocessHandler, DeliverHandler, ProcessHandler, WakeHandler};
+pub use deliver::{process, wake, ProcessHandler, WakeHandler};
 
 use chrono::{DateTime, Utc};
 use grantd_domain::assignment::Assignment;
@@ -36,6 +35,10 @@ pub enum ServiceError {
     Domain(#[from] DomainError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Background work that must try again later (a target is down, an open request is in
+    /// the way); never produced on a request path.
+    #[error("retry later: {0}")]
+    Retry(String),
 }
 
 pub type ServiceResult<T> = Result<T, ServiceError>;
@@ -50,7 +53,7 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    fn now(&self) -> DateTime<Utc> {
+    pub(crate) fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
 }
@@ -98,7 +101,7 @@ pub(crate) fn audit_row(r: &AssignmentRequest, now: DateTime<Utc>) -> Vec<AuditE
 }
 
 /// A job about a request.
-fn job(kind: &str, r: &AssignmentRequest, run_at: DateTime<Utc>) -> NewJob {
+pub(crate) fn request_job(kind: &str, r: &AssignmentRequest, run_at: DateTime<Utc>) -> NewJob {
     NewJob { kind: kind.into(), subject: r.id.0, payload: serde_json::json!({"requestId": r.id.to_string()}), run_at }
 }
 
@@ -117,8 +120,8 @@ pub(crate) async fn followups(
     let mut f = Followups { audit: audit_row(r, now), ..Followups::default() };
     for e in effects {
         match e {
-            Effect::Deliver => f.jobs.push(job(DELIVER_JOB, r, now)),
-            Effect::WakeAt(at) => f.jobs.push(job(WAKE_JOB, r, *at)),
+            Effect::Deliver => f.jobs.push(request_job(DELIVER_JOB, r, now)),
+            Effect::WakeAt(at) => f.jobs.push(request_job(WAKE_JOB, r, *at)),
             Effect::OpenApproval => {
                 let stages = policy.map(|p| p.stages().to_vec()).unwrap_or_default();
                 crate::approvals::open(ctx, tenant, r, &stages, &mut f, now).await?;
@@ -307,7 +310,7 @@ pub async fn submit(ctx: &Ctx, caller: &Caller, d: Draft) -> ServiceResult<Assig
     // job, in the same transaction as the request, so an acknowledged request is recoverable
     // from the database alone.
     let f = Followups {
-        jobs: vec![job(PROCESS_JOB, &r, now)],
+        jobs: vec![request_job(PROCESS_JOB, &r, now)],
         approvers: None,
         audit: audit_row(&r, now),
         asked: Vec::new(),
