@@ -9,6 +9,7 @@ mod deliver;
 mod separation;
 
 pub use actions::{cancel, delete, reprocess, reprocess_assignment, resume, ResumeDecision};
+pub(crate) use deliver::job_error;
 pub use deliver::{process, wake, ProcessHandler, WakeHandler};
 
 use chrono::{DateTime, Utc};
