@@ -227,6 +227,17 @@ fn rejected(e: GraphError, token_sent: bool) -> Response {
     resp
 }
 
+/// The EM roles a user holds directly or through their groups.
+pub async fn user_em_roles(
+    store: &grantd_store::Store,
+    tenant: TenantId,
+    user: ObjectId,
+) -> Result<Vec<(grantd_domain::roles::EmRole, Option<grantd_domain::CatalogId>)>, grantd_store::StoreError> {
+    let mut principals = vec![user];
+    principals.extend(store.groups_of(tenant, user).await?);
+    store.em_roles_of(tenant, &principals).await
+}
+
 /// Middleware on every Graph route: authenticates and puts the `Caller` in the extensions.
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let sent = req.headers().contains_key(header::AUTHORIZATION);
@@ -246,11 +257,12 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     let mut principals = Vec::new();
     match &caller.principal {
         Principal::User { id } => {
-            principals.push(*id);
-            match state.store.groups_of(caller.tenant, *id).await {
-                Ok(gs) => principals.extend(gs),
+            match user_em_roles(&state.store, caller.tenant, *id).await {
+                Ok(r) => caller.em_roles = r,
                 Err(e) => return GraphError::from(e).into_response(),
             }
+            req.extensions_mut().insert(caller);
+            return next.run(req).await;
         }
         Principal::App { app_id } => {
             if let Some(u) = parse_guid(app_id) {
