@@ -117,7 +117,8 @@ impl std::fmt::Debug for PortalConfig {
 
 /// `GRANTD_*` variables that are not configuration keys: the config file path, the log filter,
 /// and the test and CI switches.
-const NOT_CONFIG: &[&str] = &["CONFIG", "LOG", "TEST_DATABASE_URL", "SKIP_SDK_TESTS", "SKIP_PORTAL_TESTS", "CI_PG_URL", "SDK_VENV"];
+const NOT_CONFIG: &[&str] =
+    &["CONFIG", "LOG", "TEST_DATABASE_URL", "SKIP_SDK_TESTS", "SKIP_PORTAL_TESTS", "CI_PG_URL", "SDK_VENV"];
 
 impl Config {
     /// Loads defaults <- `file` (if given, must exist) <- environment.

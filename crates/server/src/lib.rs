@@ -90,7 +90,8 @@ pub fn portal_options(cfg: &Config) -> anyhow::Result<Option<PortalOptions>> {
         })?)),
         _ => SignInMode::Dev,
     };
-    std::fs::create_dir_all(&cfg.data_dir).with_context(|| format!("creating data directory {}", cfg.data_dir.display()))?;
+    std::fs::create_dir_all(&cfg.data_dir)
+        .with_context(|| format!("creating data directory {}", cfg.data_dir.display()))?;
     Ok(Some(PortalOptions {
         session_key: keys::portal_key(&cfg.data_dir)?,
         session_ttl: chrono::Duration::hours(i64::try_from(cfg.portal.session_hours).unwrap_or(8)),

@@ -67,10 +67,7 @@ impl Browser {
         let body: String = form
             .iter()
             .map(|(k, v)| {
-                format!(
-                    "{k}={}",
-                    percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)
-                )
+                format!("{k}={}", percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC))
             })
             .collect::<Vec<_>>()
             .join("&");
@@ -86,7 +83,9 @@ impl Browser {
     async fn sign_in(&mut self, n: u16, role: &str) {
         let page = self.get("/signin").await;
         let user = format!("{}/{}", demo::DEMO_TENANT, demo::user_id(n));
-        let r = self.post("/signin", &[("csrf", &page.csrf()), ("user", &user), ("role", role), ("next", "/packages")]).await;
+        let r = self
+            .post("/signin", &[("csrf", &page.csrf()), ("user", &user), ("role", role), ("next", "/packages")])
+            .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         assert_eq!(r.location(), "/packages");
     }
@@ -212,7 +211,8 @@ async fn the_request_form_submits_through_the_use_case_and_cancel_needs_the_toke
     let r = b.post(&format!("/packages/{pkg}/request"), &[("csrf", &csrf)]).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("id=\"justification-error\""), "{}", r.body);
-    let r = b.post(&format!("/packages/{pkg}/request"), &[("csrf", &csrf), ("justification", "New on the team.")]).await;
+    let r =
+        b.post(&format!("/packages/{pkg}/request"), &[("csrf", &csrf), ("justification", "New on the team.")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let id = request_id(&r.location());
     let stored = s.store.get_request(demo::DEMO_TENANT, id).await.unwrap().unwrap();

@@ -49,17 +49,19 @@ pub async fn mine(State(state): State<AppState>, v: Viewer) -> PortalResult<Resp
     let mut all = state.store.assignments_of_target(tenant, v.me).await?;
     all.sort_by(|a, b| b.created_date_time.cmp(&a.created_date_time));
     let names = package_names(&state, tenant, &all.iter().map(|a| a.access_package_id).collect::<Vec<_>>()).await?;
-    let policies = state
-        .store
-        .policies_by_ids(tenant, &all.iter().map(|a| a.assignment_policy_id).collect::<Vec<_>>())
-        .await?;
+    let policies =
+        state.store.policies_by_ids(tenant, &all.iter().map(|a| a.assignment_policy_id).collect::<Vec<_>>()).await?;
     let (mut current, mut past) = (Vec::new(), Vec::new());
     for a in &all {
         let p = policies.iter().find(|p| p.id == a.assignment_policy_id);
         let open = a.state.holds_access();
         let row = AccessRow {
             id: a.id.to_string(),
-            package: names.iter().find(|(id, _)| *id == a.access_package_id).map(|(_, n)| n.clone()).unwrap_or_default(),
+            package: names
+                .iter()
+                .find(|(id, _)| *id == a.access_package_id)
+                .map(|(_, n)| n.clone())
+                .unwrap_or_default(),
             package_id: a.access_package_id.to_string(),
             state: humanize(a.state.as_str()),
             state_class: badge(a.state.as_str()),
@@ -69,7 +71,8 @@ pub async fn mine(State(state): State<AppState>, v: Viewer) -> PortalResult<Resp
                 None if open => "Never".into(),
                 None => when_opt(a.expired_date_time),
             },
-            can_extend: open && p.is_some_and(|p| p.allows_self_update() && p.expiration.end_from(a.created_date_time).is_some()),
+            can_extend: open
+                && p.is_some_and(|p| p.allows_self_update() && p.expiration.end_from(a.created_date_time).is_some()),
             can_remove: open && p.is_some_and(|p| p.allows_self_remove()),
         };
         if open {
@@ -150,7 +153,11 @@ pub async fn extend(
         target: TargetRef::None,
         assignment_id: Some(a.id),
         justification: (!page.justification.is_empty()).then(|| page.justification.clone()),
-        schedule: end.map(|e| Schedule { start_date_time: None, expiration: Some(Expiration::at(e)), recurrence: None }),
+        schedule: end.map(|e| Schedule {
+            start_date_time: None,
+            expiration: Some(Expiration::at(e)),
+            recurrence: None,
+        }),
         answers: Vec::new(),
         is_validation_only: false,
     };
@@ -164,7 +171,12 @@ pub async fn extend(
     }
 }
 
-pub async fn remove(State(state): State<AppState>, v: Viewer, Path(raw): Path<String>, _f: Fields) -> PortalResult<Response> {
+pub async fn remove(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(raw): Path<String>,
+    _f: Fields,
+) -> PortalResult<Response> {
     let a = own(&state, &v, &raw).await?;
     let draft = Draft {
         request_type: RequestType::UserRemove,

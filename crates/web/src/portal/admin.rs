@@ -76,7 +76,8 @@ pub async fn overview(State(state): State<AppState>, v: Viewer) -> PortalResult<
         state.store.policies_of_packages(tenant, &packages.iter().map(|p| p.id).collect::<Vec<_>>()).await?;
     catalogs.sort_by(|a, b| a.display_name.cmp(&b.display_name));
     packages.sort_by(|a, b| a.display_name.cmp(&b.display_name));
-    let pname = |id: AccessPackageId| packages.iter().find(|p| p.id == id).map(|p| p.display_name.clone()).unwrap_or_default();
+    let pname =
+        |id: AccessPackageId| packages.iter().find(|p| p.id == id).map(|p| p.display_name.clone()).unwrap_or_default();
     policies.sort_by_key(|p| (pname(p.access_package_id), p.display_name.clone()));
     let catalog_rows = catalogs
         .iter()
@@ -103,16 +104,17 @@ pub async fn overview(State(state): State<AppState>, v: Viewer) -> PortalResult<
             name: p.display_name.clone(),
             package: pname(p.access_package_id),
             scope: humanize(p.allowed_target_scope.as_str()),
-            approval: if p.requires_approval(false) {
-                format!("{} stage(s)", p.stages().len())
-            } else {
-                "None".into()
-            },
+            approval: if p.requires_approval(false) { format!("{} stage(s)", p.stages().len()) } else { "None".into() },
             expiry: super::packages::policy_summary(p).split(" · ").nth(1).unwrap_or_default().to_string(),
             questions: p.questions.len(),
         })
         .collect();
-    Ok(html(&OverviewPage { chrome: v.chrome("admin"), catalogs: catalog_rows, packages: package_rows, policies: policy_rows }))
+    Ok(html(&OverviewPage {
+        chrome: v.chrome("admin"),
+        catalogs: catalog_rows,
+        packages: package_rows,
+        policies: policy_rows,
+    }))
 }
 
 pub struct Opt {
@@ -151,7 +153,11 @@ const STATES: [RequestState; 9] = [
     RequestState::Canceled,
 ];
 
-pub async fn requests(State(state): State<AppState>, v: Viewer, Query(q): Query<SearchQuery>) -> PortalResult<Response> {
+pub async fn requests(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<SearchQuery>,
+) -> PortalResult<Response> {
     require_admin(&v)?;
     let tenant = v.tenant();
     let pick = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
@@ -186,7 +192,9 @@ pub async fn requests(State(state): State<AppState>, v: Viewer, Query(q): Query<
     };
     let items = state.store.list_requests(tenant, &lq).await?.items;
     let names = package_names(&state, tenant, &items.iter().map(|r| r.access_package_id).collect::<Vec<_>>()).await?;
-    let uname = |id: ObjectId| users.iter().find(|u| u.id == id).map(|u| u.display_name.clone()).unwrap_or_else(|| id.to_string());
+    let uname = |id: ObjectId| {
+        users.iter().find(|u| u.id == id).map(|u| u.display_name.clone()).unwrap_or_else(|| id.to_string())
+    };
     let requests = items.iter().map(|r| (row(r, &names), uname(r.target_id))).collect();
     let opts = |items: Vec<(String, String)>, chosen: &Option<String>| {
         items
@@ -235,7 +243,9 @@ pub async fn timeline(State(state): State<AppState>, v: Viewer, Path(raw): Path<
     let mut ids = vec![r.target_id];
     ids.extend(r.requestor_id);
     let users = state.store.users_by_ids(tenant, &ids).await?;
-    let name = |id: ObjectId| users.iter().find(|u| u.id == id).map(|u| u.display_name.clone()).unwrap_or_else(|| id.to_string());
+    let name = |id: ObjectId| {
+        users.iter().find(|u| u.id == id).map(|u| u.display_name.clone()).unwrap_or_else(|| id.to_string())
+    };
     let jobs = state
         .store
         .jobs_of(tenant, r.id.0)

@@ -43,7 +43,8 @@ pub async fn pending(State(state): State<AppState>, v: Viewer) -> PortalResult<R
     let mut pending = Vec::new();
     for r in &items {
         let who = r.requestor_id.unwrap_or(r.target_id);
-        let requestor = users.iter().find(|u| u.id == who).map(|u| u.display_name.clone()).unwrap_or_else(|| who.to_string());
+        let requestor =
+            users.iter().find(|u| u.id == who).map(|u| u.display_name.clone()).unwrap_or_else(|| who.to_string());
         pending.push(Pending { d: detail(&state, tenant, r).await?, requestor });
     }
     Ok(html(&ApprovalsPage { chrome: v.chrome("approvals"), pending }))

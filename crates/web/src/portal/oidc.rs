@@ -83,9 +83,10 @@ impl OidcClient {
         if let Some(e) = cached.as_ref() {
             return Ok(e.clone());
         }
-        let url = self.cfg.discovery_url.clone().unwrap_or_else(|| {
-            format!("{}/.well-known/openid-configuration", self.cfg.issuer.trim_end_matches('/'))
-        });
+        let url =
+            self.cfg.discovery_url.clone().unwrap_or_else(|| {
+                format!("{}/.well-known/openid-configuration", self.cfg.issuer.trim_end_matches('/'))
+            });
         let resp = self.http.get(&url).send().await.map_err(|e| err(format!("discovery: {e}")))?;
         if !resp.status().is_success() {
             return Err(err(format!("discovery answered {}", resp.status())));
@@ -164,6 +165,9 @@ mod tests {
 
     #[test]
     fn pkce_challenge_matches_rfc_7636_appendix_b() {
-        assert_eq!(challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        assert_eq!(
+            challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
     }
 }

@@ -72,17 +72,20 @@ pub struct Search {
 
 fn matches(p: &AccessPackage, q: &str) -> bool {
     let q = q.to_lowercase();
-    p.display_name.to_lowercase().contains(&q) || p.description.as_deref().is_some_and(|d| d.to_lowercase().contains(&q))
+    p.display_name.to_lowercase().contains(&q)
+        || p.description.as_deref().is_some_and(|d| d.to_lowercase().contains(&q))
 }
 
 pub async fn list(State(state): State<AppState>, v: Viewer, Query(s): Query<Search>) -> PortalResult<Response> {
     let tenant = v.tenant();
     let q = s.q.unwrap_or_default().trim().to_string();
-    let mut packages = state.store.list_access_packages(tenant, &ListQuery { limit: 999, ..ListQuery::default() }).await?.items;
+    let mut packages =
+        state.store.list_access_packages(tenant, &ListQuery { limit: 999, ..ListQuery::default() }).await?.items;
     packages.retain(|p| !p.is_hidden && (q.is_empty() || matches(p, &q)));
     let ids: Vec<AccessPackageId> = packages.iter().map(|p| p.id).collect();
     let policies = state.store.policies_of_packages(tenant, &ids).await?;
-    let catalogs = state.store.catalogs_by_ids(tenant, &packages.iter().map(|p| p.catalog_id).collect::<Vec<_>>()).await?;
+    let catalogs =
+        state.store.catalogs_by_ids(tenant, &packages.iter().map(|p| p.catalog_id).collect::<Vec<_>>()).await?;
     let facts = facts_of(&state, &v).await?;
     let mut rows = Vec::new();
     for p in &packages {

@@ -69,7 +69,9 @@ pub fn security_headers(h: &mut HeaderMap) {
 #[derive(Debug)]
 pub enum PortalError {
     /// Not signed in: go to the sign-in page, then back to `next`.
-    SignIn { next: String },
+    SignIn {
+        next: String,
+    },
     /// A form without the session's CSRF token.
     Csrf,
     Forbidden(String),

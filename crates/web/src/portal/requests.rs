@@ -70,10 +70,7 @@ struct FormPage {
 }
 
 fn label_of(q: &Question) -> String {
-    q.text
-        .clone()
-        .or_else(|| q.localizations.iter().find_map(|l| l.text.clone()))
-        .unwrap_or_else(|| q.id.clone())
+    q.text.clone().or_else(|| q.localizations.iter().find_map(|l| l.text.clone())).unwrap_or_else(|| q.id.clone())
 }
 
 fn question_fields(p: &Policy, f: &Fields) -> Vec<QuestionField> {
@@ -180,7 +177,12 @@ fn day(raw: &str) -> Option<Result<DateTime<Utc>, ()>> {
     if raw.is_empty() {
         return None;
     }
-    Some(NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| ()).and_then(|d| d.and_hms_opt(0, 0, 0).ok_or(())).map(|d| d.and_utc()))
+    Some(
+        NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+            .map_err(|_| ())
+            .and_then(|d| d.and_hms_opt(0, 0, 0).ok_or(()))
+            .map(|d| d.and_utc()),
+    )
 }
 
 /// Puts a refused submission's message next to the field it is about (the domain names the
@@ -344,7 +346,8 @@ pub async fn mine(State(state): State<AppState>, v: Viewer) -> PortalResult<Resp
         ..ListQuery::default()
     };
     let items = state.store.list_requests(v.tenant(), &q).await?.items;
-    let names = package_names(&state, v.tenant(), &items.iter().map(|r| r.access_package_id).collect::<Vec<_>>()).await?;
+    let names =
+        package_names(&state, v.tenant(), &items.iter().map(|r| r.access_package_id).collect::<Vec<_>>()).await?;
     let requests = items.iter().map(|r| row(r, &names)).collect();
     Ok(html(&MinePage { chrome: v.chrome("requests"), requests }))
 }
@@ -373,9 +376,14 @@ pub struct RequestDetail {
     pub completed: String,
 }
 
-pub async fn detail(state: &AppState, tenant: grantd_domain::TenantId, r: &AssignmentRequest) -> PortalResult<RequestDetail> {
+pub async fn detail(
+    state: &AppState,
+    tenant: grantd_domain::TenantId,
+    r: &AssignmentRequest,
+) -> PortalResult<RequestDetail> {
     let names = package_names(state, tenant, &[r.access_package_id]).await?;
-    let policy = state.store.get_policy(tenant, r.assignment_policy_id).await?.map(|p| p.display_name).unwrap_or_default();
+    let policy =
+        state.store.get_policy(tenant, r.assignment_policy_id).await?.map(|p| p.display_name).unwrap_or_default();
     let start = r.schedule.start_date_time;
     Ok(RequestDetail {
         row: row(r, &names),

@@ -159,11 +159,7 @@ pub fn form_pairs(body: &[u8]) -> Option<Vec<(String, String)>> {
 /// Loads (or starts) the session, refuses POSTs without the session's CSRF token, and writes
 /// the cookie back when the session is new or a handler replaced it. Portal pages are never
 /// cached and never framed.
-pub async fn layer(
-    Extension(opts): Extension<Arc<PortalOptions>>,
-    req: Request,
-    next: Next,
-) -> Response {
+pub async fn layer(Extension(opts): Extension<Arc<PortalOptions>>, req: Request, next: Next) -> Response {
     let key = opts.session_key.as_slice();
     let existing = cookie_value(req.headers(), COOKIE).and_then(|t| Session::decode(t, key));
     let fresh = existing.is_none();
@@ -172,7 +168,14 @@ pub async fn layer(
     let mut req = if parts.method == Method::POST {
         let bytes = match to_bytes(body, FORM_LIMIT).await {
             Ok(b) => b,
-            Err(_) => return finish(PortalError::BadRequest("The form is too large.".into()).into_response(), &session, fresh, key),
+            Err(_) => {
+                return finish(
+                    PortalError::BadRequest("The form is too large.".into()).into_response(),
+                    &session,
+                    fresh,
+                    key,
+                )
+            }
         };
         let ok = csrf_field(&bytes).is_some_and(|t| same(&t, &session.csrf));
         if !ok {

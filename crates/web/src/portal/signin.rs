@@ -92,7 +92,13 @@ pub async fn page(
         }
     }
     let error = q.error.map(|_| "Sign-in did not complete. Try again.".to_string());
-    Ok(html(&SignInPage { chrome: Chrome::anonymous(&session), dev, tenants, next: safe_next(q.next.as_deref()), error }))
+    Ok(html(&SignInPage {
+        chrome: Chrome::anonymous(&session),
+        dev,
+        tenants,
+        next: safe_next(q.next.as_deref()),
+        error,
+    }))
 }
 
 /// Dev sign-in: the picked user, with the picked role.
@@ -158,12 +164,17 @@ pub async fn oidc_start(
     Query(q): Query<NextQuery>,
 ) -> PortalResult<Response> {
     let client = oidc(&opts)?;
-    let login =
-        PendingLogin { state: random_token(), verifier: random_token(), nonce: random_token(), next: safe_next(q.next.as_deref()) };
-    let url = client.authorize_url(&callback_url(), &login.state, &login.nonce, &login.verifier).await.map_err(|e| {
-        tracing::warn!(error = %e, "OIDC sign-in cannot start");
-        PortalError::Internal
-    })?;
+    let login = PendingLogin {
+        state: random_token(),
+        verifier: random_token(),
+        nonce: random_token(),
+        next: safe_next(q.next.as_deref()),
+    };
+    let url =
+        client.authorize_url(&callback_url(), &login.state, &login.nonce, &login.verifier).await.map_err(|e| {
+            tracing::warn!(error = %e, "OIDC sign-in cannot start");
+            PortalError::Internal
+        })?;
     let mut s = session;
     s.login = Some(login);
     let mut resp = Redirect::to(&url).into_response();

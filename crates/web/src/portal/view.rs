@@ -45,7 +45,12 @@ pub fn caller_of(u: &SessionUser) -> Option<(Caller, ObjectId)> {
         principal: Principal::User { id: me },
         scopes: u.scp.clone(),
         app_roles: Vec::new(),
-        directory_roles: u.wids.iter().filter_map(|w| parse_guid(w)).filter_map(DirectoryRole::from_template_id).collect(),
+        directory_roles: u
+            .wids
+            .iter()
+            .filter_map(|w| parse_guid(w))
+            .filter_map(DirectoryRole::from_template_id)
+            .collect(),
         em_roles: Vec::new(),
     };
     Some((caller, me))
