@@ -47,7 +47,7 @@ fn expires(a: &Assignment) -> Option<chrono::DateTime<chrono::Utc>> {
 pub async fn mine(State(state): State<AppState>, v: Viewer) -> PortalResult<Response> {
     let tenant = v.tenant();
     let mut all = state.store.assignments_of_target(tenant, v.me).await?;
-    all.sort_by(|a, b| b.created_date_time.cmp(&a.created_date_time));
+    all.sort_by_key(|a| std::cmp::Reverse(a.created_date_time));
     let names = package_names(&state, tenant, &all.iter().map(|a| a.access_package_id).collect::<Vec<_>>()).await?;
     let policies =
         state.store.policies_by_ids(tenant, &all.iter().map(|a| a.assignment_policy_id).collect::<Vec<_>>()).await?;

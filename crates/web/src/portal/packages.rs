@@ -99,7 +99,7 @@ pub async fn list(State(state): State<AppState>, v: Viewer, Query(s): Query<Sear
             summary: first,
         });
     }
-    rows.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    rows.sort_by_key(|r| r.name.to_lowercase());
     Ok(html(&ListPage { chrome: v.chrome("packages"), q, packages: rows }))
 }
 

@@ -75,7 +75,7 @@ pub async fn page(
             let q = ListQuery { limit: 999, ..ListQuery::default() };
             let mut users = state.store.list_users(t, &q).await?.items;
             users.retain(|u| u.account_enabled);
-            users.sort_by(|a, b| a.display_name.to_lowercase().cmp(&b.display_name.to_lowercase()));
+            users.sort_by_key(|u| u.display_name.to_lowercase());
             let users = users
                 .into_iter()
                 .map(|u| DevUser {
