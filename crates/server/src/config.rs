@@ -47,6 +47,7 @@ pub struct Config {
     /// system; see docs/connectors.md.
     #[serde(default)]
     pub connectors: Vec<grantd_service::connectors::ConnectorConfig>,
+    pub portal: PortalConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -75,6 +76,21 @@ impl std::fmt::Debug for SmtpUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:?}", grantd_service::notify::redact_url(&self.0))
     }
+}
+
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PortalConfig {
+    /// Serve the My Access portal at `/`.
+    pub enabled: bool,
+    /// Hours a portal sign-in lasts.
+    pub session_hours: u64,
+    /// OIDC mode: the portal's client id at the issuer (the portal is off in OIDC mode without it).
+    pub oidc_client_id: String,
+    /// OIDC mode: the client secret, for a confidential client (empty: a public client, PKCE only).
+    pub oidc_client_secret: String,
+    /// OIDC mode: scopes to ask for besides `openid` (they must yield an access token for grantd).
+    pub oidc_scopes: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -123,13 +139,34 @@ impl Default for Config {
             },
             delivery: DeliveryConfig { max_attempts: 8, watchdog_secs: 600 },
             connectors: Vec::new(),
+            portal: PortalConfig {
+                enabled: true,
+                session_hours: 8,
+                oidc_client_id: String::new(),
+                oidc_client_secret: String::new(),
+                oidc_scopes: "profile".into(),
+            },
         }
+    }
+}
+
+/// The client secret never reaches `Debug` output.
+impl std::fmt::Debug for PortalConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PortalConfig")
+            .field("enabled", &self.enabled)
+            .field("session_hours", &self.session_hours)
+            .field("oidc_client_id", &self.oidc_client_id)
+            .field("oidc_client_secret", &if self.oidc_client_secret.is_empty() { "" } else { "<redacted>" })
+            .field("oidc_scopes", &self.oidc_scopes)
+            .finish()
     }
 }
 
 /// `GRANTD_*` variables that are not configuration keys: the config file path, the log filter,
 /// and the test and CI switches.
-const NOT_CONFIG: &[&str] = &["CONFIG", "LOG", "TEST_DATABASE_URL", "SKIP_SDK_TESTS", "CI_PG_URL", "SDK_VENV"];
+const NOT_CONFIG: &[&str] =
+    &["CONFIG", "LOG", "TEST_DATABASE_URL", "SKIP_SDK_TESTS", "SKIP_PORTAL_TESTS", "CI_PG_URL", "SDK_VENV"];
 
 impl Config {
     /// Loads defaults <- `file` (if given, must exist) <- environment.
@@ -159,6 +196,9 @@ impl Config {
                 }
             }
             other => anyhow::bail!("auth.mode must be \"dev\" or \"oidc\", not {other:?}"),
+        }
+        if self.portal.session_hours == 0 || self.portal.session_hours > 24 * 30 {
+            anyhow::bail!("portal.session_hours must be between 1 and 720");
         }
         if !(1..=999).contains(&self.max_page_size) {
             anyhow::bail!("max_page_size must be between 1 and 999");

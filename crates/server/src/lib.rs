@@ -12,6 +12,7 @@ use config::Config;
 use grantd_domain::{Clock, SystemClock};
 use grantd_store::Store;
 use grantd_web::auth::{OidcConfig, OidcVerifier};
+use grantd_web::portal::{OidcClient, OidcClientConfig, PortalOptions, SignInMode};
 use grantd_web::{AppState, Authenticator, WebOptions};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -70,6 +71,34 @@ pub async fn build_auth(cfg: &Config) -> anyhow::Result<Authenticator> {
     })
 }
 
+/// The portal's options, or None when it is off (or OIDC mode names no portal client).
+pub fn portal_options(cfg: &Config) -> anyhow::Result<Option<PortalOptions>> {
+    if !cfg.portal.enabled {
+        return Ok(None);
+    }
+    let sign_in = match cfg.auth.mode.as_str() {
+        "oidc" if cfg.portal.oidc_client_id.is_empty() => {
+            tracing::warn!("the portal is off: auth.mode is oidc and portal.oidc_client_id is empty");
+            return Ok(None);
+        }
+        "oidc" => SignInMode::Oidc(Arc::new(OidcClient::new(OidcClientConfig {
+            issuer: cfg.auth.oidc_issuer.clone(),
+            discovery_url: (!cfg.auth.oidc_discovery_url.is_empty()).then(|| cfg.auth.oidc_discovery_url.clone()),
+            client_id: cfg.portal.oidc_client_id.clone(),
+            client_secret: (!cfg.portal.oidc_client_secret.is_empty()).then(|| cfg.portal.oidc_client_secret.clone()),
+            scopes: cfg.portal.oidc_scopes.clone(),
+        })?)),
+        _ => SignInMode::Dev,
+    };
+    std::fs::create_dir_all(&cfg.data_dir)
+        .with_context(|| format!("creating data directory {}", cfg.data_dir.display()))?;
+    Ok(Some(PortalOptions {
+        session_key: keys::portal_key(&cfg.data_dir)?,
+        session_ttl: chrono::Duration::hours(i64::try_from(cfg.portal.session_hours).unwrap_or(8)),
+        sign_in,
+    }))
+}
+
 pub async fn open_store(cfg: &Config) -> anyhow::Result<Store> {
     if cfg.database_url.is_empty() {
         std::fs::create_dir_all(&cfg.data_dir)
@@ -98,6 +127,7 @@ pub async fn start_with_clock(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Re
         body_limit: cfg.body_limit_bytes,
         request_timeout: Duration::from_secs(cfg.request_timeout_secs),
         max_page_size: cfg.max_page_size,
+        portal: portal_options(cfg)?,
     };
     let app = grantd_web::app(state, opts);
     let listener =

@@ -1,6 +1,6 @@
 //! grantd-web: the Graph HTTP surface. One module per entity set with its own router, served
 //! under `/v1.0` and `/beta` with each version's names; authentication; the Graph error
-//! envelope; OData query binding. Handlers parse input into domain values at the edge and call
+//! envelope; OData query binding; the My Access portal (server-rendered HTML at `/`). Handlers parse input into domain values at the edge and call
 //! one store or service operation; nothing outbound happens on the request path.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
@@ -14,6 +14,7 @@ pub mod error;
 pub mod expand;
 pub mod json;
 pub mod policies;
+pub mod portal;
 pub mod query;
 pub mod rbac;
 pub mod requests;
@@ -56,6 +57,8 @@ pub struct WebOptions {
     pub request_timeout: Duration,
     /// Largest page a list returns (`$top` above it is lowered to it).
     pub max_page_size: usize,
+    /// The My Access portal at `/` (None: not served).
+    pub portal: Option<portal::PortalOptions>,
 }
 
 impl Default for WebOptions {
@@ -65,6 +68,7 @@ impl Default for WebOptions {
             body_limit: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             max_page_size: query::MAX_PAGE_SIZE,
+            portal: None,
         }
     }
 }
@@ -94,10 +98,14 @@ async fn health(State(state): State<AppState>) -> Response {
 
 /// The whole HTTP application.
 pub fn app(state: AppState, opts: WebOptions) -> Router {
-    let inner = Router::new()
+    let mut inner = Router::new()
         .nest("/v1.0", api(&state, ApiVersion::V1))
         .nest("/beta", api(&state, ApiVersion::Beta))
-        .route("/health", get(health))
+        .route("/health", get(health));
+    if let Some(p) = opts.portal {
+        inner = inner.merge(portal::router(p));
+    }
+    let inner = inner
         .fallback(ctx::not_found)
         .layer(Extension(query::QueryLimits { max_page_size: opts.max_page_size }))
         .layer(DefaultBodyLimit::max(opts.body_limit))

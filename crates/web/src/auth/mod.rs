@@ -227,6 +227,16 @@ fn rejected(e: GraphError, token_sent: bool) -> Response {
     resp
 }
 
+/// The EM roles a user holds directly or through their groups.
+pub async fn user_em_roles(
+    store: &grantd_store::Store,
+    tenant: TenantId,
+    user: ObjectId,
+) -> Result<Vec<(grantd_domain::roles::EmRole, Option<grantd_domain::CatalogId>)>, grantd_store::StoreError> {
+    // The same briefly cached access the API's authentication uses (docs/auth.md).
+    Ok(store.caller_access(tenant, Some(user), &[]).await?.em_roles.clone())
+}
+
 /// Middleware on every Graph route: authenticates and puts the `Caller` in the extensions.
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let sent = req.headers().contains_key(header::AUTHORIZATION);
