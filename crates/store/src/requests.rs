@@ -219,11 +219,7 @@ impl Store {
         }
         record::insert(&mut tx, tenant, r).await?;
         followups(&mut tx, tenant, r.id.0, f, now).await?;
-        let done = tx.commit().await;
-        for (_, m) in d.add_members.iter().chain(&d.remove_members) {
-            self.access_cache().member_changed(tenant, *m);
-        }
-        done
+        tx.commit().await
     }
 
     /// Stores a changed request whose `version` the caller bumped by one from what it read;
@@ -267,7 +263,11 @@ impl Store {
             }
         }
         followups(&mut tx, tenant, r.id.0, f, now).await?;
-        tx.commit().await
+        let done = tx.commit().await;
+        for (_, m) in d.add_members.iter().chain(&d.remove_members) {
+            self.access_cache().member_changed(tenant, *m);
+        }
+        done
     }
 
     pub async fn get_request(
