@@ -47,6 +47,7 @@ id_type!(
     RoleAssignmentId,
     AssignmentId,
     AssignmentRequestId,
+    CustomExtensionId,
 );
 
 /// Parses a Graph path or body id: a GUID in any case, with or without braces.

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod clock;
 pub mod directory;
 pub mod error;
+pub mod extension;
 pub mod fields;
 pub mod filter;
 pub mod ids;

@@ -35,6 +35,23 @@ pub struct Config {
     /// PostgreSQL statement timeout; 0 leaves the server's default.
     pub db_statement_timeout_secs: u64,
     pub auth: AuthConfig,
+    pub extensions: ExtensionsConfig,
+}
+
+/// Custom extension callouts (docs/custom-extensions.md).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionsConfig {
+    /// Accept plain-http endpoints to hosts other than localhost (local development only;
+    /// localhost is always allowed).
+    pub allow_http: bool,
+    /// PKCS#8 file of the ES256 key callouts are signed with (base64); empty means
+    /// `{data_dir}/callout-signing.key`, created on first start. Instances sharing one database
+    /// must share this file.
+    pub signing_key_file: String,
+    /// A file whose contents are the HMAC key of the `X-Grantd-Signature` header; empty sends
+    /// no HMAC. A file, so that the secret never appears in configuration dumps.
+    pub hmac_key_file: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -75,6 +92,7 @@ impl Default for Config {
                 oidc_discovery_url: String::new(),
                 jwks_refetch_secs: 10,
             },
+            extensions: ExtensionsConfig { allow_http: false, signing_key_file: String::new(), hmac_key_file: String::new() },
         }
     }
 }

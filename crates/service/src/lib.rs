@@ -4,6 +4,7 @@
 //! workflow objects.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod extensions;
 pub mod requests;
 pub mod runner;
 

@@ -9,6 +9,7 @@ mod catalogs;
 mod db;
 mod directory;
 mod error;
+mod extensions;
 mod filter_sql;
 mod jobs;
 mod policies;

@@ -37,6 +37,7 @@ fn request(pkg: AccessPackageId, target: ObjectId) -> AssignmentRequest {
         created_date_time: Utc::now(),
         completed_date_time: None,
         history: vec![],
+        callout_instances: vec![],
         version: 1,
     }
 }

@@ -11,6 +11,7 @@ pub mod directory;
 pub mod entitlement;
 pub mod error;
 pub mod expand;
+pub mod extensions;
 pub mod json;
 pub mod policies;
 pub mod query;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Wakes the job runners when a request enqueued work.
     pub wake: Arc<tokio::sync::Notify>,
+    /// Custom extensions: the callout signing keys and the endpoint rules.
+    pub extensions: extensions::Settings,
 }
 
 impl AppState {
@@ -77,6 +80,7 @@ fn api(state: &AppState, version: ApiVersion) -> Router<AppState> {
         .merge(policies::router())
         .merge(requests::router())
         .merge(assignments::router())
+        .merge(extensions::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(Extension(version))
 }
@@ -96,6 +100,7 @@ pub fn app(state: AppState, opts: WebOptions) -> Router {
         .nest("/v1.0", api(&state, ApiVersion::V1))
         .nest("/beta", api(&state, ApiVersion::Beta))
         .route("/health", get(health))
+        .route("/.well-known/jwks.json", get(extensions::jwks))
         .fallback(ctx::not_found)
         .layer(Extension(query::QueryLimits { max_page_size: opts.max_page_size }))
         .layer(DefaultBodyLimit::max(opts.body_limit))

@@ -95,6 +95,9 @@ pub struct AssignmentRequest {
     pub completed_date_time: Option<DateTime<Utc>>,
     #[serde(default)]
     pub history: Vec<HistoryEntry>,
+    /// Every call made to a custom extension for this request (`customExtensionCalloutInstances`).
+    #[serde(default)]
+    pub callout_instances: Vec<crate::extension::CalloutInstance>,
     /// Optimistic concurrency: bumped by every stored change.
     pub version: i64,
 }

@@ -7,6 +7,7 @@
 //! pendingApproval --deny | stage timeout--> denied;  --escalation--> pendingApproval (Escalated)
 //! delivering --> delivered | partiallyDelivered | deliveryFailed
 //! partiallyDelivered | deliveryFailed --reprocess within 14 days--> delivering
+//! submitted | pendingApproval (WaitingForCallback) --callout timed out--> denied (TimedOut) | on
 //! cancel while Accepted, WaitingForCallback, PendingApproval(Escalated) or PendingNotBefore --> canceled
 //! ```
 //!
@@ -50,6 +51,8 @@ pub enum Event {
         decision: CalloutDecision,
         route: Route,
     },
+    /// A waiting callout was not answered in time (or could not be delivered at all).
+    CalloutTimedOut(Route),
     /// The last approval stage approved.
     Approved(Route),
     /// An approver denied.
@@ -140,6 +143,7 @@ fn event_name(e: &Event) -> &'static str {
     match e {
         Event::Submitted(_) => "submitted",
         Event::Resumed { .. } => "resume",
+        Event::CalloutTimedOut(_) => "calloutTimedOut",
         Event::Approved(_) => "approved",
         Event::Denied => "denied",
         Event::ApprovalTimedOut => "approvalTimedOut",
@@ -174,6 +178,18 @@ pub fn transition(state: S, status: St, event: Event, now: DateTime<Utc>) -> Res
                 (S::Submitted, CalloutDecision::Cancel) => Ok(to(S::Canceled, St::Canceled, vec![Effect::Complete])),
                 // Denied/Canceled are only honoured at assignmentRequestCreated; later stages continue.
                 (S::PendingApproval, _) => Ok(after_approval(route, now)),
+                _ => Err(TransitionError::NotWaitingForCallback),
+            }
+        }
+        // Nobody confirmed the request at creation: it ends (fail closed) with status TimedOut.
+        // After approval the extension could not have stopped it, so it goes on.
+        Event::CalloutTimedOut(route) => {
+            if status != St::WaitingForCallback {
+                return Err(TransitionError::NotWaitingForCallback);
+            }
+            match state {
+                S::Submitted => Ok(to(S::Denied, St::TimedOut, vec![Effect::Complete])),
+                S::PendingApproval => Ok(after_approval(route, now)),
                 _ => Err(TransitionError::NotWaitingForCallback),
             }
         }
@@ -271,6 +287,8 @@ mod tests {
             (S::PendingApproval, St::PendingApprovalEscalated, Event::Approved(Route { start: Some(later), ..APPROVAL }), S::Scheduled, St::PendingNotBefore, vec![E::WakeAt(later)]),
             (S::PendingApproval, St::PendingApproval, Event::Approved(approved_callout), S::PendingApproval, St::WaitingForCallback, vec![E::CalloutOnApproved]),
             (S::PendingApproval, St::WaitingForCallback, Event::Resumed { decision: CalloutDecision::Deny, route: approved_callout }, S::Delivering, St::Delivering, vec![E::Deliver]),
+            (S::Submitted, St::WaitingForCallback, Event::CalloutTimedOut(callout), S::Denied, St::TimedOut, vec![E::Complete]),
+            (S::PendingApproval, St::WaitingForCallback, Event::CalloutTimedOut(approved_callout), S::Delivering, St::Delivering, vec![E::Deliver]),
             (S::PendingApproval, St::PendingApproval, Event::Denied, S::Denied, St::Denied, vec![E::Complete]),
             (S::PendingApproval, St::PendingApprovalEscalated, Event::ApprovalTimedOut, S::Denied, St::Denied, vec![E::Complete]),
             (S::PendingApproval, St::PendingApproval, Event::Escalated, S::PendingApproval, St::PendingApprovalEscalated, vec![]),
@@ -308,6 +326,8 @@ mod tests {
             (S::Submitted, St::Accepted, Event::Resumed { decision: CalloutDecision::Continue, route: PLAIN }),
             (S::Delivered, St::Delivered, Event::Resumed { decision: CalloutDecision::Continue, route: PLAIN }),
             (S::Submitted, St::Accepted, Event::Approved(APPROVAL)),
+            (S::Submitted, St::Accepted, Event::CalloutTimedOut(PLAIN)),
+            (S::Delivered, St::Delivered, Event::CalloutTimedOut(PLAIN)),
             (S::Delivered, St::Delivered, Event::Denied),
             (S::PendingApproval, St::WaitingForCallback, Event::Denied),
             (S::PendingApproval, St::PendingApprovalEscalated, Event::Escalated),
@@ -337,6 +357,7 @@ mod tests {
             Event::Reprocess { completed: None },
             Event::Approved(PLAIN),
             Event::Resumed { decision: CalloutDecision::Cancel, route: PLAIN },
+            Event::CalloutTimedOut(PLAIN),
         ];
         for s in RequestState::ALL {
             for st in RequestStatus::ALL {

@@ -7,7 +7,7 @@
 mod actions;
 mod deliver;
 
-pub use actions::{cancel, delete, reprocess, reprocess_assignment, resume, ResumeDecision};
+pub use actions::{cancel, delete, reprocess, reprocess_assignment, ResumeDecision};
 pub use deliver::{deliver, process, wake, AssignmentReprocessHandler, DeliverHandler, ProcessHandler, WakeHandler};
 
 use chrono::{DateTime, Utc};
@@ -173,11 +173,11 @@ pub(crate) async fn followups(
                 }
             }
             Effect::CloseApproval | Effect::Complete => f.approvers = Some(Vec::new()),
-            // Custom-extension callouts are a later issue: the request waits in
-            // WaitingForCallback until `resume`.
+            // The callout jobs come from the stage the transition reached (below).
             Effect::CalloutOnCreated | Effect::CalloutOnApproved => {}
         }
     }
+    f.jobs.extend(crate::extensions::stage_jobs(r, policy, now));
     if before == RequestState::PendingApproval && r.state != RequestState::PendingApproval {
         f.approvers = Some(Vec::new());
     }
@@ -313,7 +313,9 @@ pub async fn submit(ctx: &Ctx, caller: &Caller, d: Draft) -> ServiceResult<Assig
     };
     let v = validation::validate(&d, &facts)?;
     let actor = actor_of(&ctx.store, caller).await?;
-    let has_callout = |stage| v.policy.custom_extensions.iter().any(|b| b.stage == stage);
+    let waits_at = |stage| crate::extensions::waits_at(ctx, tenant, &v.policy, stage);
+    let callout_on_created = waits_at(CustomExtensionStage::AssignmentRequestCreated).await?;
+    let callout_on_approved = v.needs_approval && waits_at(CustomExtensionStage::AssignmentRequestApproved).await?;
     let mut r = AssignmentRequest {
         id: AssignmentRequestId::new(),
         request_type: d.request_type,
@@ -334,11 +336,12 @@ pub async fn submit(ctx: &Ctx, caller: &Caller, d: Draft) -> ServiceResult<Assig
         answers: v.answers.clone(),
         is_validation_only: d.is_validation_only,
         needs_approval: v.needs_approval,
-        callout_on_created: has_callout(CustomExtensionStage::AssignmentRequestCreated),
-        callout_on_approved: v.needs_approval && has_callout(CustomExtensionStage::AssignmentRequestApproved),
+        callout_on_created,
+        callout_on_approved,
         created_date_time: now,
         completed_date_time: None,
         history: Vec::new(),
+        callout_instances: Vec::new(),
         version: 1,
     };
     r.record_creation(now, &actor);
