@@ -137,9 +137,7 @@ fn host_of(rest: &str) -> &str {
 /// A loopback host: `localhost`, `127.0.0.0/8` or `::1`.
 pub fn is_loopback(host: &str) -> bool {
     let h = host.to_ascii_lowercase();
-    h == "localhost"
-        || h.ends_with(".localhost")
-        || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    h == "localhost" || h.ends_with(".localhost") || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The endpoint must be an absolute HTTPS URL; plain HTTP only to a loopback host or when the

@@ -92,7 +92,11 @@ impl Default for Config {
                 oidc_discovery_url: String::new(),
                 jwks_refetch_secs: 10,
             },
-            extensions: ExtensionsConfig { allow_http: false, signing_key_file: String::new(), hmac_key_file: String::new() },
+            extensions: ExtensionsConfig {
+                allow_http: false,
+                signing_key_file: String::new(),
+                hmac_key_file: String::new(),
+            },
         }
     }
 }

@@ -98,10 +98,8 @@ pub async fn start_with_clock(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Re
         )?)
         .context("loading the callout signing key")?,
     );
-    let extension_settings = grantd_web::extensions::Settings {
-        jwks: Arc::new(signer.jwks()),
-        allow_http: cfg.extensions.allow_http,
-    };
+    let extension_settings =
+        grantd_web::extensions::Settings { jwks: Arc::new(signer.jwks()), allow_http: cfg.extensions.allow_http };
     let state = AppState {
         store: store.clone(),
         auth,

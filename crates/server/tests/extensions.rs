@@ -53,8 +53,14 @@ async fn launch_and_wait_then_resume_continues_the_request() {
     assert_eq!(d["@odata.type"], "#microsoft.graph.accessPackageAssignmentRequestCalloutData");
     assert_eq!(d["stage"], CREATED);
     assert_eq!(d["accessPackageAssignmentRequestId"], id.as_str());
-    assert_eq!(d["callbackUriPath"], format!("/identityGovernance/entitlementManagement/assignmentRequests/{id}/resume"));
-    assert_eq!(d["callbackUri"], format!("{}/v1.0/identityGovernance/entitlementManagement/assignmentRequests/{id}/resume", s.base));
+    assert_eq!(
+        d["callbackUriPath"],
+        format!("/identityGovernance/entitlementManagement/assignmentRequests/{id}/resume")
+    );
+    assert_eq!(
+        d["callbackUri"],
+        format!("{}/v1.0/identityGovernance/entitlementManagement/assignmentRequests/{id}/resume", s.base)
+    );
     assert_eq!(d["callbackConfiguration"]["timeoutDuration"], "PT1H");
     assert_eq!(d["requestType"], "adminAdd");
     assert_eq!(d["assignmentRequest"]["id"], id.as_str());
@@ -77,7 +83,8 @@ async fn launch_and_wait_then_resume_continues_the_request() {
     assert_eq!(beta["customExtensionHandlerInstances"][0]["status"], "requestSent", "{beta}");
 
     // The workflow's own app answers, with the docs' v1.0 example body.
-    let mut body: Value = serde_json::from_str(include_str!("golden/v1-resume-assignmentrequest.request.json")).unwrap();
+    let mut body: Value =
+        serde_json::from_str(include_str!("golden/v1-resume-assignmentrequest.request.json")).unwrap();
     body["data"]["customExtensionStageInstanceId"] = json!(instance);
     let app = app_token(&s, WORKFLOW_APP);
     let url = format!("{}/{id}/resume", requests(true));
@@ -111,7 +118,8 @@ async fn resume_denies_or_cancels_at_creation_on_both_versions() {
     let instance = call.body["data"]["customExtensionStageInstanceId"].as_str().unwrap().to_string();
     // The docs' beta deny example (PascalCase stage, lower-case state), on the deprecated set.
     let mut body: Value =
-        serde_json::from_str(include_str!("golden/beta-resume-accesspackageassignmentrequest-deny.request.json")).unwrap();
+        serde_json::from_str(include_str!("golden/beta-resume-accesspackageassignmentrequest-deny.request.json"))
+            .unwrap();
     body["data"]["customExtensionStageInstanceId"] = json!(instance);
     let url = format!("/beta/identityGovernance/entitlementManagement/accessPackageAssignmentRequests/{denied}/resume");
     let r = s.post(&url, &s.admin(), &body).await;
@@ -124,7 +132,11 @@ async fn resume_denies_or_cancels_at_creation_on_both_versions() {
     let (_, canceled, call) = waiting_request(&s, &rx, 12).await;
     let instance = call.body["data"]["customExtensionStageInstanceId"].as_str().unwrap();
     let r = s
-        .post(&format!("{}/{canceled}/resume", requests(true)), &app_token(&s, WORKFLOW_APP), &resume_body(instance, CREATED, Some("Canceled")))
+        .post(
+            &format!("{}/{canceled}/resume", requests(true)),
+            &app_token(&s, WORKFLOW_APP),
+            &resume_body(instance, CREATED, Some("Canceled")),
+        )
         .await;
     assert_eq!(r.status, 204, "{}", r.text);
     assert_eq!(wait_terminal(&s, true, &canceled).await["state"], "canceled");
@@ -147,7 +159,11 @@ async fn an_unanswered_callout_times_out_and_the_request_ends() {
     wait_instance(&s, &id, &instance, "callbackTimedOut").await;
     // A late answer is refused.
     let r = s
-        .post(&format!("{}/{id}/resume", requests(true)), &app_token(&s, WORKFLOW_APP), &resume_body(&instance, CREATED, None))
+        .post(
+            &format!("{}/{id}/resume", requests(true)),
+            &app_token(&s, WORKFLOW_APP),
+            &resume_body(&instance, CREATED, None),
+        )
         .await;
     assert_eq!(r.status, 409, "{}", r.text);
     assert_eq!(r.error_code(), "CustomExtensionCalloutClosed");
@@ -188,7 +204,11 @@ async fn an_unreachable_endpoint_is_retried_until_it_answers() {
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     }
     let call = rx.wait_calls(1).await.remove(0);
-    assert_eq!(call.body["data"]["customExtensionStageInstanceId"], instance.as_str(), "the same instance is sent again");
+    assert_eq!(
+        call.body["data"]["customExtensionStageInstanceId"],
+        instance.as_str(),
+        "the same instance is sent again"
+    );
     verify_token(&s, &call, WORKFLOW_APP).await;
     wait_instance(&s, &id, &instance, "waitingForCallback").await;
     assert_eq!(get_request(&s, true, &id).await["status"], "WaitingForCallback");
@@ -234,9 +254,15 @@ async fn forged_and_replayed_resumes_are_refused() {
     let app = app_token(&s, WORKFLOW_APP);
     for (forged, code) in [
         (resume_body("11111111-2222-4333-8444-555555555555", CREATED, None), "InvalidCustomExtensionStageInstance"),
-        (resume_body("@{triggerBody()?['CustomExtensionStageInstanceId']}", CREATED, None), "InvalidCustomExtensionStageInstance"),
+        (
+            resume_body("@{triggerBody()?['CustomExtensionStageInstanceId']}", CREATED, None),
+            "InvalidCustomExtensionStageInstance",
+        ),
         (resume_body(&other_instance, CREATED, None), "InvalidCustomExtensionStageInstance"),
-        (json!({"source": "x", "type": format!("microsoft.graph.accessPackageCustomExtensionStage.{CREATED}")}), "InvalidCustomExtensionStageInstance"),
+        (
+            json!({"source": "x", "type": format!("microsoft.graph.accessPackageCustomExtensionStage.{CREATED}")}),
+            "InvalidCustomExtensionStageInstance",
+        ),
         (resume_body(&instance, "assignmentRequestApproved", None), "CustomExtensionStageMismatch"),
     ] {
         let r = s.post(&url, &app, &forged).await;
@@ -274,7 +300,8 @@ async fn granted_removed_and_expiry_stages_fire_at_their_moments() {
         ("assignmentOneDayBeforeExpiration", ext.as_str()),
     ];
     let policy =
-        policy_with(&s, demo::access_package_id(2), &stages, json!({"type": "afterDuration", "duration": "P30D"})).await;
+        policy_with(&s, demo::access_package_id(2), &stages, json!({"type": "afterDuration", "duration": "P30D"}))
+            .await;
     let b = add_body("adminAdd", demo::access_package_id(2), Some(policy), demo::user_id(10));
     let id = id_of(&create(&s, true, &s.admin(), &b).await);
     // Launch and continue: no wait at creation.
@@ -305,7 +332,12 @@ async fn granted_removed_and_expiry_stages_fire_at_their_moments() {
     assert_eq!(removed.body["data"]["requestType"], "adminRemove");
     // Every call is recorded on the request that made it.
     let granted_req = get_request(&s, true, &id).await;
-    let stages: Vec<&str> = granted_req["customExtensionCalloutInstances"].as_array().unwrap().iter().map(|i| i["status"].as_str().unwrap()).collect();
+    let stages: Vec<&str> = granted_req["customExtensionCalloutInstances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["status"].as_str().unwrap())
+        .collect();
     assert_eq!(stages.len(), 4, "{granted_req}");
     assert!(stages.iter().all(|s| *s == "calloutSent"), "{granted_req}");
     s.stop().await;

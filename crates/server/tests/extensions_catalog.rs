@@ -68,7 +68,15 @@ async fn an_extension_round_trips_on_both_versions() {
     assert_eq!(s.get(&legacy_path, &t).await.body["value"].as_array().unwrap().len(), 1);
     assert_eq!(s.get(&v1, &t).await.body["value"].as_array().unwrap().len(), 1);
     // v1.0 has no beta set names.
-    let wrong = s.get(&format!("/v1.0/identityGovernance/entitlementManagement/catalogs/{}/customAccessPackageWorkflowExtensions", demo::catalog_id(1)), &t).await;
+    let wrong = s
+        .get(
+            &format!(
+                "/v1.0/identityGovernance/entitlementManagement/catalogs/{}/customAccessPackageWorkflowExtensions",
+                demo::catalog_id(1)
+            ),
+            &t,
+        )
+        .await;
     assert_eq!(wrong.status, 404);
 
     assert_eq!(s.delete(&format!("{v1}/{id}"), &t).await.status, 204);
@@ -91,9 +99,15 @@ async fn bad_extensions_are_refused_with_the_property_named() {
         (extension_body(HOOK, None, Some(50)), "maximumRetries"),
         (json!({"displayName": "x"}), "endpointConfiguration"),
         (json!({"endpointConfiguration": {"url": HOOK}}), "displayName"),
-        (json!({"@odata.type": "#microsoft.graph.user", "displayName": "x", "endpointConfiguration": {"url": HOOK}}), "@odata.type"),
+        (
+            json!({"@odata.type": "#microsoft.graph.user", "displayName": "x", "endpointConfiguration": {"url": HOOK}}),
+            "@odata.type",
+        ),
         (json!({"displayName": "x", "endpointConfiguration": {"url": HOOK}, "secret": "x"}), "secret"),
-        (json!({"displayName": "x", "endpointConfiguration": {"@odata.type": "#microsoft.graph.somethingElse", "url": HOOK}}), "logicAppTriggerEndpointConfiguration"),
+        (
+            json!({"displayName": "x", "endpointConfiguration": {"@odata.type": "#microsoft.graph.somethingElse", "url": HOOK}}),
+            "logicAppTriggerEndpointConfiguration",
+        ),
     ];
     for (body, want) in cases {
         let r = s.post(&v1, &t, &body).await;
@@ -106,7 +120,13 @@ async fn bad_extensions_are_refused_with_the_property_named() {
     s.stop().await;
 
     let s = TestServer::start_with(|c| c.extensions.allow_http = true).await;
-    let r = s.post(&catalog_path(true, demo::catalog_id(1)), &s.admin(), &extension_body("http://workflows.internal/hook", None, None)).await;
+    let r = s
+        .post(
+            &catalog_path(true, demo::catalog_id(1)),
+            &s.admin(),
+            &extension_body("http://workflows.internal/hook", None, None),
+        )
+        .await;
     assert_eq!(r.status, 201, "allow_http admits plain http: {}", r.text);
     s.stop().await;
 }

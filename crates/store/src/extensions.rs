@@ -79,7 +79,10 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let f = Filter::In { col: Col { column: "id", lower: false }, values: ids.iter().map(|i| Value::Uuid(i.0)).collect() };
+        let f = Filter::In {
+            col: Col { column: "id", lower: false },
+            values: ids.iter().map(|i| Value::Uuid(i.0)).collect(),
+        };
         record::all_where(&mut self.read().await?, tenant, &f).await
     }
 }

@@ -134,7 +134,8 @@ pub fn extension_body(url: &str, timeout: Option<&str>, retries: Option<i32>) ->
             json!({"@odata.type": "#microsoft.graph.customExtensionCallbackConfiguration", "timeoutDuration": t});
     }
     if let Some(r) = retries {
-        b["clientConfiguration"] = json!({"@odata.type": "#microsoft.graph.customExtensionClientConfiguration", "maximumRetries": r});
+        b["clientConfiguration"] =
+            json!({"@odata.type": "#microsoft.graph.customExtensionClientConfiguration", "maximumRetries": r});
     }
     b
 }
@@ -147,7 +148,12 @@ pub async fn make_extension(s: &TestServer, catalog: CatalogId, body: &Value) ->
 }
 
 /// A direct-assignment v1.0 policy on `package` with the given stage settings and expiration.
-pub async fn policy_with(s: &TestServer, package: AccessPackageId, stages: &[(&str, &str)], expiration: Value) -> PolicyId {
+pub async fn policy_with(
+    s: &TestServer,
+    package: AccessPackageId,
+    stages: &[(&str, &str)],
+    expiration: Value,
+) -> PolicyId {
     let mut b = crate::request_support::policy_body(package, "With custom extensions", false);
     b["expiration"] = expiration;
     b["customExtensionStageSettings"] = Value::Array(
@@ -170,8 +176,8 @@ pub async fn verify_token(s: &TestServer, call: &Call, audience: &str) -> Value 
         .iter()
         .find(|k| k["kid"].as_str() == header.kid.as_deref())
         .expect("the token's key is published");
-    let dk = jsonwebtoken::DecodingKey::from_ec_components(key["x"].as_str().unwrap(), key["y"].as_str().unwrap())
-        .unwrap();
+    let dk =
+        jsonwebtoken::DecodingKey::from_ec_components(key["x"].as_str().unwrap(), key["y"].as_str().unwrap()).unwrap();
     let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
     v.set_audience(&[audience]);
     v.set_issuer(&[s.base.as_str()]);

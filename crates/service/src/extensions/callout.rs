@@ -278,7 +278,12 @@ async fn record_instance(
 
 /// Still true at run time: an expiry-stage call is for an assignment that is delivered and
 /// still ends when the job was planned.
-async fn expiry_still_due(c: &Callouts, tenant: TenantId, r: &AssignmentRequest, o: &Order) -> Result<bool, ServiceError> {
+async fn expiry_still_due(
+    c: &Callouts,
+    tenant: TenantId,
+    r: &AssignmentRequest,
+    o: &Order,
+) -> Result<bool, ServiceError> {
     let Some(expected) = o.expected_end else { return Ok(true) };
     let Some(aid) = r.assignment_id else { return Ok(false) };
     let Some(a) = c.ctx.store.get_assignment(tenant, aid).await? else { return Ok(false) };
@@ -333,9 +338,11 @@ pub async fn run_callout(c: &Callouts, job: &Job) -> Result<(), JobError> {
 }
 
 async fn fail(ctx: &Ctx, tenant: TenantId, o: &Order, detail: Option<String>) -> Result<(), JobError> {
-    edit_request(ctx, tenant, o.request, |r, now| end_wait(r, o.instance, CalloutStatus::CalloutFailed, detail.clone(), now))
-        .await
-        .map_err(job_error)?;
+    edit_request(ctx, tenant, o.request, |r, now| {
+        end_wait(r, o.instance, CalloutStatus::CalloutFailed, detail.clone(), now)
+    })
+    .await
+    .map_err(job_error)?;
     Ok(())
 }
 
@@ -376,11 +383,7 @@ async fn send(
     if !status.is_success() {
         return Err(format!("the endpoint answered HTTP {}", status.as_u16()));
     }
-    let header = resp
-        .headers()
-        .get("x-ms-workflow-run-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let header = resp.headers().get("x-ms-workflow-run-id").and_then(|v| v.to_str().ok()).map(str::to_string);
     if header.is_some() {
         return Ok(header);
     }

@@ -77,7 +77,12 @@ pub async fn waits_at(
     Ok(ctx.store.custom_extensions_by_ids(tenant, &ids).await?.iter().any(|e| e.waits()))
 }
 
-fn callout_job(r: &AssignmentRequest, stage: CustomExtensionStage, ext: CustomExtensionId, run_at: DateTime<Utc>) -> NewJob {
+fn callout_job(
+    r: &AssignmentRequest,
+    stage: CustomExtensionStage,
+    ext: CustomExtensionId,
+    run_at: DateTime<Utc>,
+) -> NewJob {
     callout_job_with(r, stage, ext, run_at, json!({}))
 }
 
@@ -118,7 +123,9 @@ pub fn stage_jobs(r: &AssignmentRequest, policy: Option<&Policy>, now: DateTime<
     }
     let granted = reached.contains(&CustomExtensionStage::AssignmentRequestGranted);
     let end = r.schedule.expiration.as_ref().and_then(|e| e.end_date_time);
-    if let (true, Some(end)) = (granted && matches!(r.state, RequestState::Delivered | RequestState::PartiallyDelivered), end) {
+    if let (true, Some(end)) =
+        (granted && matches!(r.state, RequestState::Delivered | RequestState::PartiallyDelivered), end)
+    {
         for (stage, at) in expiry_stages(end) {
             if at <= now {
                 continue;

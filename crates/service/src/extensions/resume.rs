@@ -83,13 +83,8 @@ pub async fn resume(ctx: &Ctx, caller: &Caller, id: AssignmentRequestId, cb: Cal
     };
     ext_ids.sort();
     ext_ids.dedup();
-    let resource_ids: Vec<String> = ctx
-        .store
-        .custom_extensions_by_ids(tenant, &ext_ids)
-        .await?
-        .into_iter()
-        .filter_map(|e| e.resource_id)
-        .collect();
+    let resource_ids: Vec<String> =
+        ctx.store.custom_extensions_by_ids(tenant, &ext_ids).await?.into_iter().filter_map(|e| e.resource_id).collect();
     if !may_answer(caller, &r, &resource_ids) {
         return Err(if crate::requests::may_read(&ctx.store, caller, &r).await? {
             ServiceError::Domain(DomainError::forbidden())
@@ -109,7 +104,9 @@ pub async fn resume(ctx: &Ctx, caller: &Caller, id: AssignmentRequestId, cb: Cal
             ),
             Some(x) => invalid(
                 "InvalidCustomExtensionStageInstance",
-                format!("'{x}' is not a custom extension callout of this request (data.customExtensionStageInstanceId)."),
+                format!(
+                    "'{x}' is not a custom extension callout of this request (data.customExtensionStageInstanceId)."
+                ),
             ),
         });
     };
@@ -160,8 +157,9 @@ pub async fn resume(ctx: &Ctx, caller: &Caller, id: AssignmentRequestId, cb: Cal
             return Ok(None);
         }
         let before = r.state;
-        let effects =
-            r.apply(Event::Resumed { decision: decision(cb.decision), route: r.route() }, now, &actor).map_err(refused)?;
+        let effects = r
+            .apply(Event::Resumed { decision: decision(cb.decision), route: r.route() }, now, &actor)
+            .map_err(refused)?;
         let slot = &mut r.callout_instances[i];
         slot.status = CalloutStatus::CallbackReceived;
         slot.detail = cb.detail.clone();

@@ -133,8 +133,8 @@ mod tests {
         let s = Signer::from_pkcs8(&Signer::generate_pkcs8().unwrap()).unwrap();
         let jwks = s.jwks();
         let k = &jwks["keys"][0];
-        let dk = jsonwebtoken::DecodingKey::from_ec_components(k["x"].as_str().unwrap(), k["y"].as_str().unwrap())
-            .unwrap();
+        let dk =
+            jsonwebtoken::DecodingKey::from_ec_components(k["x"].as_str().unwrap(), k["y"].as_str().unwrap()).unwrap();
         let t = s.token("http://grantd", "api://receiver", "t1", "j1".into(), chrono::Utc::now()).unwrap();
         let mut v = jsonwebtoken::Validation::new(Algorithm::ES256);
         v.set_audience(&["api://receiver"]);

@@ -16,7 +16,8 @@ const WRITABLE: [&str; 7] = [
     "callbackConfiguration",
     "@odata.type",
 ];
-const READ_ONLY: [&str; 6] = ["id", "createdDateTime", "lastModifiedDateTime", "createdBy", "lastModifiedBy", "modifiedDateTime"];
+const READ_ONLY: [&str; 6] =
+    ["id", "createdDateTime", "lastModifiedDateTime", "createdBy", "lastModifiedBy", "modifiedDateTime"];
 
 fn check_members(o: &Obj<'_>, body: &Value) -> GraphResult<()> {
     if let Value::Object(m) = body {
@@ -107,11 +108,17 @@ fn apply(e: &mut CustomExtension, o: &Obj<'_>) -> GraphResult<()> {
             None => None,
             Some(at) => {
                 let c = at.obj()?;
-                Some(c.duration("timeoutDuration")?.ok_or_else(|| bad(&c.at("timeoutDuration"), "a value is required"))?)
+                Some(
+                    c.duration("timeoutDuration")?
+                        .ok_or_else(|| bad(&c.at("timeoutDuration"), "a value is required"))?,
+                )
             }
         };
         if e.callback_timeout.is_some() && e.kind == ExtensionKind::Legacy {
-            return Err(bad(&o.at("callbackConfiguration"), "is not a property of customAccessPackageWorkflowExtension"));
+            return Err(bad(
+                &o.at("callbackConfiguration"),
+                "is not a property of customAccessPackageWorkflowExtension",
+            ));
         }
     }
     Ok(())
@@ -130,7 +137,10 @@ pub fn create(
     let kind = match (legacy, kind(&o)?) {
         (true, None | Some(ExtensionKind::Legacy)) => ExtensionKind::Legacy,
         (true, Some(_)) => {
-            return Err(bad(&o.at("@odata.type"), "this set holds #microsoft.graph.customAccessPackageWorkflowExtension"))
+            return Err(bad(
+                &o.at("@odata.type"),
+                "this set holds #microsoft.graph.customAccessPackageWorkflowExtension",
+            ))
         }
         (false, None) => ExtensionKind::RequestWorkflow,
         (false, Some(ExtensionKind::Legacy)) => {
@@ -209,7 +219,11 @@ mod tests {
             ("endpointConfiguration", json!({"url": "http://hooks.example.com/"}), "https"),
             ("endpointConfiguration", json!(null), "endpointConfiguration"),
             ("clientConfiguration", json!({"maximumRetries": 99}), "maximumRetries"),
-            ("authenticationConfiguration", json!({"@odata.type": "#microsoft.graph.foo", "resourceId": "x"}), "azureAdTokenAuthentication"),
+            (
+                "authenticationConfiguration",
+                json!({"@odata.type": "#microsoft.graph.foo", "resourceId": "x"}),
+                "azureAdTokenAuthentication",
+            ),
             ("colour", json!("blue"), "colour"),
         ];
         for (k, v, want) in cases {

@@ -52,12 +52,10 @@ const SETS: [(ApiVersion, &str, &str); 3] = [
 pub fn router() -> Router<AppState> {
     let mut r = Router::new();
     for (_, catalogs, ext) in SETS {
-        r = r
-            .route(&format!("{EM}/{catalogs}/{{catalog}}/{ext}"), get(list_extensions).post(create_extension))
-            .route(
-                &format!("{EM}/{catalogs}/{{catalog}}/{ext}/{{id}}"),
-                get(get_extension).patch(update_extension).delete(delete_extension),
-            );
+        r = r.route(&format!("{EM}/{catalogs}/{{catalog}}/{ext}"), get(list_extensions).post(create_extension)).route(
+            &format!("{EM}/{catalogs}/{{catalog}}/{ext}/{{id}}"),
+            get(get_extension).patch(update_extension).delete(delete_extension),
+        );
     }
     r
 }

@@ -7,10 +7,10 @@
 use crate::error::GraphResult;
 use crate::policies::common::read_schedule;
 use crate::policies::reader::{bad, Obj};
+use grantd_domain::policy::CustomExtensionStage;
 use grantd_domain::request::validation::{Draft, DraftAnswer, TargetRef};
 use grantd_domain::request::RequestType;
 use grantd_domain::{parse_guid, AccessPackageId, AssignmentId, ObjectId, PolicyId};
-use grantd_domain::policy::CustomExtensionStage;
 use grantd_service::extensions::Callback;
 use grantd_service::requests::ResumeDecision;
 use serde_json::Value;
@@ -196,7 +196,10 @@ pub fn read_resume(body: &Value) -> GraphResult<Callback> {
         Some("denied") | Some("deny") => Some(ResumeDecision::Deny),
         Some("canceled") | Some("cancelled") | Some("cancel") => Some(ResumeDecision::Cancel),
         Some(other) => {
-            return Err(bad(&data.at("state"), format!("'{other}' is not allowed; send 'Denied' or 'Canceled', or omit it to continue")))
+            return Err(bad(
+                &data.at("state"),
+                format!("'{other}' is not allowed; send 'Denied' or 'Canceled', or omit it to continue"),
+            ))
         }
     };
     cb.approval_stage = data.get("approvalStage").cloned();
