@@ -46,7 +46,7 @@ pub fn hmac_key(file: &str) -> anyhow::Result<Option<Vec<u8>>> {
 /// Reads the base64 key at `path`, or creates it with `make` (written atomically, 0600).
 fn load_or_create(path: &Path, make: impl FnOnce() -> anyhow::Result<Vec<u8>>) -> anyhow::Result<Vec<u8>> {
     if path.exists() {
-        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         return STANDARD.decode(text.trim()).with_context(|| format!("the key in {} is not base64", path.display()));
     }
     let dir = path.parent().unwrap_or(Path::new("."));
