@@ -48,6 +48,7 @@ id_type!(
     AssignmentId,
     AssignmentRequestId,
     ApprovalStageId,
+    CustomExtensionId,
 );
 
 /// Parses a Graph path or body id: a GUID in any case, with or without braces.

@@ -10,6 +10,7 @@ pub mod connected;
 pub mod delivery;
 pub mod directory;
 pub mod error;
+pub mod extension;
 pub mod fields;
 pub mod filter;
 pub mod ids;

@@ -48,6 +48,7 @@ pub struct Config {
     #[serde(default)]
     pub connectors: Vec<grantd_service::connectors::ConnectorConfig>,
     pub portal: PortalConfig,
+    pub extensions: ExtensionsConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -91,6 +92,23 @@ pub struct PortalConfig {
     pub oidc_client_secret: String,
     /// OIDC mode: scopes to ask for besides `openid` (they must yield an access token for grantd).
     pub oidc_scopes: String,
+}
+
+
+/// Custom extension callouts (docs/custom-extensions.md).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionsConfig {
+    /// Accept plain-http endpoints to hosts other than localhost (local development only;
+    /// localhost is always allowed).
+    pub allow_http: bool,
+    /// PKCS#8 file of the ES256 key callouts are signed with (base64); empty means
+    /// `{data_dir}/callout-signing.key`, created on first start. Instances sharing one database
+    /// must share this file.
+    pub signing_key_file: String,
+    /// A file whose contents are the HMAC key of the `X-Grantd-Signature` header; empty sends
+    /// no HMAC. A file, so that the secret never appears in configuration dumps.
+    pub hmac_key_file: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -145,6 +163,11 @@ impl Default for Config {
                 oidc_client_id: String::new(),
                 oidc_client_secret: String::new(),
                 oidc_scopes: "profile".into(),
+            },
+            extensions: ExtensionsConfig {
+                allow_http: false,
+                signing_key_file: String::new(),
+                hmac_key_file: String::new(),
             },
         }
     }

@@ -1,6 +1,7 @@
-//! Signing keys kept in the data directory: the dev-mode token key (`dev-signing.key`) and the
-//! portal's session key (`portal-session.key`), 32 random bytes each (base64), created on first
-//! use with owner-only permissions. Never logged.
+//! Keys kept on disk, created on first use with owner-only permissions and never logged: the
+//! dev-mode token key (32 random bytes in `{data_dir}/dev-signing.key`, base64), the portal's
+//! session key (`{data_dir}/portal-session.key`, the same shape) and the custom-extension
+//! callout key (PKCS#8 ES256 in `{data_dir}/callout-signing.key`, base64).
 use anyhow::Context;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -8,35 +9,68 @@ use rand::RngCore;
 use std::path::Path;
 
 pub fn dev_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
-    key_file(data_dir, "dev-signing.key")
+    random_key(data_dir, "dev-signing.key")
 }
 
 /// The portal's session-signing key, `{data_dir}/portal-session.key`, made the same way. Every
 /// instance serving the portal for one database needs the same file.
 pub fn portal_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
-    key_file(data_dir, "portal-session.key")
+    random_key(data_dir, "portal-session.key")
 }
 
-fn key_file(data_dir: &Path, name: &str) -> anyhow::Result<Vec<u8>> {
+/// 32 random bytes kept in `{data_dir}/{name}`.
+fn random_key(data_dir: &Path, name: &str) -> anyhow::Result<Vec<u8>> {
     let path = data_dir.join(name);
-    if path.exists() {
-        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-        let key = STANDARD.decode(text.trim()).context("the dev signing key is not base64")?;
+    load_or_create(&path, || {
+        let mut key = vec![0u8; 32];
+        rand::thread_rng().fill_bytes(&mut key);
+        Ok(key)
+    })
+    .and_then(|key| {
         if key.len() < 32 {
             anyhow::bail!("the signing key in {} is shorter than 32 bytes", path.display());
         }
-        return Ok(key);
+        Ok(key)
+    })
+}
+
+/// The callout signing key (PKCS#8), at `file` or `{data_dir}/callout-signing.key`.
+pub fn callout_key(data_dir: &Path, file: &str) -> anyhow::Result<Vec<u8>> {
+    let path = if file.is_empty() { data_dir.join("callout-signing.key") } else { Path::new(file).to_path_buf() };
+    load_or_create(&path, || Ok(grantd_service::extensions::Signer::generate_pkcs8()?))
+}
+
+/// The HMAC key in `file` (its bytes, trailing newline removed); None when `file` is empty.
+pub fn hmac_key(file: &str) -> anyhow::Result<Option<Vec<u8>>> {
+    if file.is_empty() {
+        return Ok(None);
     }
-    std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
-    let mut key = vec![0u8; 32];
-    rand::thread_rng().fill_bytes(&mut key);
-    let tmp = data_dir.join(format!("{name}.tmp"));
+    let mut key = std::fs::read(file).with_context(|| format!("reading the HMAC key file {file}"))?;
+    while key.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+        key.pop();
+    }
+    if key.len() < 16 {
+        anyhow::bail!("the HMAC key in {file} is shorter than 16 bytes");
+    }
+    Ok(Some(key))
+}
+
+/// Reads the base64 key at `path`, or creates it with `make` (written atomically, 0600).
+fn load_or_create(path: &Path, make: impl FnOnce() -> anyhow::Result<Vec<u8>>) -> anyhow::Result<Vec<u8>> {
+    if path.exists() {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        return STANDARD.decode(text.trim()).with_context(|| format!("the key in {} is not base64", path.display()));
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let key = make()?;
+    let tmp = path.with_extension("key.tmp");
     std::fs::write(&tmp, STANDARD.encode(&key))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
     }
-    std::fs::rename(&tmp, &path)?;
+    std::fs::rename(&tmp, path)?;
     Ok(key)
 }

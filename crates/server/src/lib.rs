@@ -121,7 +121,22 @@ pub async fn start_with_clock(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Re
     let store = open_store(cfg).await?;
     let auth = Arc::new(build_auth(cfg).await?);
     let wake = Arc::new(tokio::sync::Notify::new());
-    let state = AppState { store: store.clone(), auth, clock: clock.clone(), wake: wake.clone() };
+    let signer = Arc::new(
+        grantd_service::extensions::Signer::from_pkcs8(&keys::callout_key(
+            &cfg.data_dir,
+            &cfg.extensions.signing_key_file,
+        )?)
+        .context("loading the callout signing key")?,
+    );
+    let extension_settings =
+        grantd_web::extensions::Settings { jwks: Arc::new(signer.jwks()), allow_http: cfg.extensions.allow_http };
+    let state = AppState {
+        store: store.clone(),
+        auth,
+        clock: clock.clone(),
+        wake: wake.clone(),
+        extensions: extension_settings,
+    };
     let opts = WebOptions {
         public_url: (!cfg.public_url.is_empty()).then(|| cfg.public_url.clone()),
         body_limit: cfg.body_limit_bytes,
@@ -162,6 +177,19 @@ pub async fn start_with_clock(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Re
     };
     // The runner parks a job only after the delivery attempts are spent (items give up first).
     let max_attempts = i64::from(cfg.delivery.max_attempts).max(9) + 1;
+    let callouts = grantd_service::extensions::Callouts {
+        ctx: service.clone(),
+        signer,
+        http: reqwest::Client::builder().build().context("building the callout HTTP client")?,
+        hmac_key: keys::hmac_key(&cfg.extensions.hmac_key_file)?.map(Arc::new),
+        allow_http: cfg.extensions.allow_http,
+        public_url: if cfg.public_url.is_empty() {
+            format!("http://{addr}")
+        } else {
+            cfg.public_url.trim_end_matches('/').to_string()
+        },
+        documents: Arc::new(grantd_web::extensions::GraphDocuments),
+    };
     // At most a year, so the lease end stays representable.
     let lease = chrono::Duration::seconds(i64::try_from(cfg.job_lease_secs).unwrap_or(i64::MAX).clamp(1, 366 * 86_400));
     for _ in 0..cfg.job_workers {
@@ -172,7 +200,9 @@ pub async fn start_with_clock(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Re
             wake.clone(),
         );
         let runner = register_handlers(runner, &service, &delivery)
-            .register(Arc::new(grantd_service::notify::NotifyHandler { ctx: service.clone(), mailer: mailer.clone() }));
+            .register(Arc::new(grantd_service::notify::NotifyHandler { ctx: service.clone(), mailer: mailer.clone() }))
+            .register(Arc::new(grantd_service::extensions::CalloutHandler(callouts.clone())))
+            .register(Arc::new(grantd_service::extensions::TimeoutHandler(service.clone())));
         runners.push(tokio::spawn(runner.run(stop_rx.clone())));
     }
     let (tx, rx) = oneshot::channel::<()>();

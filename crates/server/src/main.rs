@@ -70,6 +70,10 @@ enum Command {
         /// An app-only token instead.
         #[arg(long)]
         app: bool,
+        /// The app id of an app-only token (default 00000000-0000-0000-0000-00000000a11d), e.g.
+        /// a custom extension's `resourceId`, which may answer its callouts through `resume`.
+        #[arg(long, requires = "app")]
+        app_id: Option<String>,
         /// Directory roles for a user (GlobalAdministrator, IdentityGovernanceAdministrator,
         /// GlobalReader, UserAdministrator, GroupsAdministrator) or application permissions for
         /// an app (default: EntitlementManagement.ReadWrite.All User.ReadWrite.All
@@ -196,7 +200,7 @@ async fn main() -> anyhow::Result<()> {
             eprintln!("imported tenant {tenant}: {n} lines into {}", cfg.database_url_redacted());
             Ok(())
         }
-        Command::Token { user, app, roles, scopes, tenant, data_dir, database_url, minutes } => {
+        Command::Token { user, app, app_id, roles, scopes, tenant, data_dir, database_url, minutes } => {
             if let Some(d) = data_dir {
                 cfg.data_dir = d;
             }
@@ -220,7 +224,7 @@ async fn main() -> anyhow::Result<()> {
             if app {
                 claims.tid = tenant_arg.unwrap_or(demo::DEMO_TENANT).to_string();
                 claims.idtyp = Some("app".into());
-                claims.appid = Some("00000000-0000-0000-0000-00000000a11d".into());
+                claims.appid = Some(app_id.unwrap_or_else(|| "00000000-0000-0000-0000-00000000a11d".into()));
                 claims.sub = claims.appid.clone();
                 claims.roles = if roles.is_empty() {
                     vec![SCOPE_READ_WRITE_ALL.into(), "User.ReadWrite.All".into(), "Group.ReadWrite.All".into()]

@@ -62,7 +62,10 @@ async fn check(s: &TestServer, v1: bool, id: &str, act: &str, want: u16, code: O
     let r = if act == "delete" {
         s.delete(&format!("{}/{id}", requests(v1)), &t).await
     } else if act == "resume" {
-        let body: Value = serde_json::from_str(RESUME).unwrap();
+        let mut body: Value = serde_json::from_str(RESUME).unwrap();
+        if let Some(i) = callout_instance(s, v1, id).await {
+            body["data"]["customExtensionStageInstanceId"] = json!(i);
+        }
         s.post(&format!("{}/{id}/resume", requests(v1)), &t, &body).await
     } else {
         action(s, v1, id, act, &t).await
@@ -102,7 +105,8 @@ async fn transition_table(v1: bool) {
     let canceled_id = pending(&s, v1, 9).await;
     check(&s, v1, &canceled_id, "cancel", 200, None).await;
     let denied_id = waiting(&s, v1, callout, 3).await;
-    let deny: Value = serde_json::from_str(RESUME_DENY).unwrap();
+    let mut deny: Value = serde_json::from_str(RESUME_DENY).unwrap();
+    deny["data"]["customExtensionStageInstanceId"] = json!(callout_instance(&s, v1, &denied_id).await.unwrap());
     let r = s.post(&format!("{}/{denied_id}/resume", requests(v1)), &t, &deny).await;
     assert_eq!(r.status, 204, "{}", r.text);
     assert_eq!(state_of(&wait_terminal(&s, v1, &denied_id).await).to_lowercase(), "denied");

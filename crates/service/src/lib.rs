@@ -8,6 +8,7 @@ pub mod notify;
 pub mod approvals;
 pub mod connectors;
 pub mod delivery;
+pub mod extensions;
 pub mod requests;
 pub mod requirements;
 pub mod runner;

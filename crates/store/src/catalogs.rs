@@ -218,7 +218,7 @@ impl Store {
         for r in resources {
             delete_resource_rows(&mut tx, tenant, r.id).await?;
         }
-        for table in ["resource_requests", "role_assignments"] {
+        for table in ["resource_requests", "role_assignments", "custom_extensions"] {
             tx.execute(&delete_where(tenant, table, "catalog_id", id.0)).await?;
         }
         record::delete::<Catalog>(&mut tx, tenant, id.0).await?;

@@ -12,6 +12,7 @@ mod db;
 mod delivery;
 mod directory;
 mod error;
+mod extensions;
 mod filter_sql;
 mod jobs;
 mod policies;

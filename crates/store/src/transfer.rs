@@ -33,6 +33,7 @@ macro_rules! record_tables {
             grantd_domain::resource::ResourceRequest,
             grantd_domain::catalog::AccessPackage,
             grantd_domain::resource::ResourceRoleScope,
+            grantd_domain::extension::CustomExtension,
             grantd_domain::policy::Policy,
             grantd_domain::assignment::Assignment,
             grantd_domain::request::AssignmentRequest,

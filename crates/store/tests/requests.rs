@@ -38,6 +38,7 @@ fn request(pkg: AccessPackageId, target: ObjectId) -> AssignmentRequest {
         completed_date_time: None,
         history: vec![],
         approval: None,
+        callout_instances: vec![],
         version: 1,
     }
 }

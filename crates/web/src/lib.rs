@@ -12,6 +12,7 @@ pub mod directory;
 pub mod entitlement;
 pub mod error;
 pub mod expand;
+pub mod extensions;
 pub mod json;
 pub mod policies;
 pub mod portal;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Wakes the job runners when a request enqueued work.
     pub wake: Arc<tokio::sync::Notify>,
+    /// Custom extensions: the callout signing keys and the endpoint rules.
+    pub extensions: extensions::Settings,
 }
 
 impl AppState {
@@ -83,6 +86,7 @@ fn api(state: &AppState, version: ApiVersion) -> Router<AppState> {
         .merge(requests::router())
         .merge(approvals::router())
         .merge(assignments::router())
+        .merge(extensions::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(Extension(version))
 }
@@ -101,7 +105,8 @@ pub fn app(state: AppState, opts: WebOptions) -> Router {
     let mut inner = Router::new()
         .nest("/v1.0", api(&state, ApiVersion::V1))
         .nest("/beta", api(&state, ApiVersion::Beta))
-        .route("/health", get(health));
+        .route("/health", get(health))
+        .route("/.well-known/jwks.json", get(extensions::jwks));
     if let Some(p) = opts.portal {
         inner = inner.merge(portal::router(p));
     }

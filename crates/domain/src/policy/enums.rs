@@ -98,6 +98,9 @@ wire_enum! {
         AssignmentFourteenDaysBeforeExpiration = "assignmentFourteenDaysBeforeExpiration",
         AssignmentOneDayBeforeExpiration = "assignmentOneDayBeforeExpiration",
         UnknownFutureValue = "unknownFutureValue",
+        /// Evolvable member (after `unknownFutureValue`): the callout that asks an extension for
+        /// the approvers of a dynamic approval stage (beta resume Example 4).
+        AssignmentRequestDeterminingApprovalRequirements = "assignmentRequestDeterminingApprovalRequirements",
     }
 }
 

@@ -110,6 +110,9 @@ pub struct AssignmentRequest {
     /// The approval, once the request reached approval (`Effect::OpenApproval`).
     #[serde(default)]
     pub approval: Option<Approval>,
+    /// Every call made to a custom extension for this request (`customExtensionCalloutInstances`).
+    #[serde(default)]
+    pub callout_instances: Vec<crate::extension::CalloutInstance>,
     /// Optimistic concurrency: bumped by every stored change.
     pub version: i64,
 }

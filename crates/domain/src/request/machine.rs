@@ -8,6 +8,7 @@
 //! pendingApproval --a stage (not the last) approves--> pendingApproval (next stage opens)
 //! delivering --> delivered | partiallyDelivered | deliveryFailed
 //! partiallyDelivered | deliveryFailed --reprocess within 14 days--> delivering
+//! submitted | pendingApproval (WaitingForCallback) --callout timed out--> denied (TimedOut) | on
 //! cancel while Accepted, WaitingForCallback, PendingApproval(Escalated) or PendingNotBefore --> canceled
 //! ```
 //!
@@ -51,6 +52,8 @@ pub enum Event {
         decision: CalloutDecision,
         route: Route,
     },
+    /// A waiting callout was not answered in time (or could not be delivered at all).
+    CalloutTimedOut(Route),
     /// The last approval stage approved.
     Approved(Route),
     /// A stage other than the last approved: the next one opens.
@@ -147,6 +150,7 @@ fn event_name(e: &Event) -> &'static str {
     match e {
         Event::Submitted(_) => "submitted",
         Event::Resumed { .. } => "resume",
+        Event::CalloutTimedOut(_) => "calloutTimedOut",
         Event::Approved(_) => "approved",
         Event::StageApproved => "stageApproved",
         Event::NoApprovers => "noApprovers",
@@ -183,6 +187,18 @@ pub fn transition(state: S, status: St, event: Event, now: DateTime<Utc>) -> Res
                 (S::Submitted, CalloutDecision::Cancel) => Ok(to(S::Canceled, St::Canceled, vec![Effect::Complete])),
                 // Denied/Canceled are only honoured at assignmentRequestCreated; later stages continue.
                 (S::PendingApproval, _) => Ok(after_approval(route, now)),
+                _ => Err(TransitionError::NotWaitingForCallback),
+            }
+        }
+        // Nobody confirmed the request at creation: it ends (fail closed) with status TimedOut.
+        // After approval the extension could not have stopped it, so it goes on.
+        Event::CalloutTimedOut(route) => {
+            if status != St::WaitingForCallback {
+                return Err(TransitionError::NotWaitingForCallback);
+            }
+            match state {
+                S::Submitted => Ok(to(S::Denied, St::TimedOut, vec![Effect::Complete])),
+                S::PendingApproval => Ok(after_approval(route, now)),
                 _ => Err(TransitionError::NotWaitingForCallback),
             }
         }
@@ -292,6 +308,8 @@ mod tests {
             (S::PendingApproval, St::PendingApprovalEscalated, Event::Approved(Route { start: Some(later), ..APPROVAL }), S::Scheduled, St::PendingNotBefore, vec![E::WakeAt(later)]),
             (S::PendingApproval, St::PendingApproval, Event::Approved(approved_callout), S::PendingApproval, St::WaitingForCallback, vec![E::CalloutOnApproved]),
             (S::PendingApproval, St::WaitingForCallback, Event::Resumed { decision: CalloutDecision::Deny, route: approved_callout }, S::Delivering, St::Delivering, vec![E::Deliver]),
+            (S::Submitted, St::WaitingForCallback, Event::CalloutTimedOut(callout), S::Denied, St::TimedOut, vec![E::Complete]),
+            (S::PendingApproval, St::WaitingForCallback, Event::CalloutTimedOut(approved_callout), S::Delivering, St::Delivering, vec![E::Deliver]),
             (S::PendingApproval, St::PendingApproval, Event::Denied, S::Denied, St::Denied, vec![E::Complete]),
             (S::PendingApproval, St::PendingApprovalEscalated, Event::ApprovalTimedOut, S::Denied, St::TimedOut, vec![E::Complete]),
             (S::PendingApproval, St::PendingApproval, Event::NoApprovers, S::Denied, St::NoApproversAvailable, vec![E::Complete]),
@@ -332,6 +350,8 @@ mod tests {
             (S::Submitted, St::Accepted, Event::Resumed { decision: CalloutDecision::Continue, route: PLAIN }),
             (S::Delivered, St::Delivered, Event::Resumed { decision: CalloutDecision::Continue, route: PLAIN }),
             (S::Submitted, St::Accepted, Event::Approved(APPROVAL)),
+            (S::Submitted, St::Accepted, Event::CalloutTimedOut(PLAIN)),
+            (S::Delivered, St::Delivered, Event::CalloutTimedOut(PLAIN)),
             (S::Delivered, St::Delivered, Event::Denied),
             (S::PendingApproval, St::WaitingForCallback, Event::Denied),
             (S::PendingApproval, St::PendingApprovalEscalated, Event::Escalated),
@@ -367,6 +387,7 @@ mod tests {
             Event::StageApproved,
             Event::NoApprovers,
             Event::Resumed { decision: CalloutDecision::Cancel, route: PLAIN },
+            Event::CalloutTimedOut(PLAIN),
         ];
         for s in RequestState::ALL {
             for st in RequestStatus::ALL {

@@ -144,14 +144,49 @@ pub async fn make_policy(s: &TestServer, body: &Value) -> PolicyId {
     r.body["id"].as_str().unwrap().parse().unwrap()
 }
 
-/// A direct policy on `package` whose requests wait for a custom extension at creation.
+/// A direct policy on `package` whose requests wait (one day) for a custom extension at
+/// creation. The extension points at a local endpoint that accepts every callout.
 pub async fn callout_policy(s: &TestServer, package: AccessPackageId) -> PolicyId {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let app = axum::Router::new().route("/hook", axum::routing::post(|| async { axum::http::StatusCode::ACCEPTED }));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let pkg = s.get(&format!("{V1}/accessPackages/{package}?$expand=catalog"), &s.admin()).await;
+    let catalog = pkg.body["catalog"]["id"].as_str().unwrap().to_string();
+    let ext = json!({
+        "@odata.type": "#microsoft.graph.accessPackageAssignmentRequestWorkflowExtension",
+        "displayName": "Waits for a callback",
+        "endpointConfiguration": {"@odata.type": "#microsoft.graph.logicAppTriggerEndpointConfiguration", "url": url},
+        "callbackConfiguration": {"@odata.type": "#microsoft.graph.customExtensionCallbackConfiguration", "timeoutDuration": "P1D"}
+    });
+    let r = s.post(&format!("{V1}/catalogs/{catalog}/customWorkflowExtensions"), &s.admin(), &ext).await;
+    assert_eq!(r.status, 201, "{}", r.text);
     let mut b = policy_body(package, "Waits for a callout", false);
     b["customExtensionStageSettings"] = json!([{
         "stage": "assignmentRequestCreated",
-        "customExtension": {"id": "219f57b6-7983-45a1-be01-2c228b7a9a91"}
+        "customExtension": {"id": r.body["id"]}
     }]);
     make_policy(s, &b).await
+}
+
+/// The id of the request's latest callout instance, once recorded (at most ~10 s); None when
+/// the request is not waiting for a callback.
+pub async fn callout_instance(s: &TestServer, v1: bool, id: &str) -> Option<String> {
+    let url = format!("{}/{id}", requests(v1));
+    for _ in 0..200 {
+        let r = s.get(&url, &s.admin()).await;
+        let st = r.body.get("status").or_else(|| r.body.get("requestStatus")).and_then(Value::as_str).unwrap_or("");
+        if st != "WaitingForCallback" {
+            return None;
+        }
+        if let Some(i) = r.body["customExtensionCalloutInstances"].as_array().and_then(|a| a.last()) {
+            return i["id"].as_str().map(str::to_string);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("request {id} recorded no callout instance");
 }
 
 /// Polls GET until the request's status is `status` (at most ~10 s).

@@ -1,8 +1,8 @@
 //! The bound actions on a request after creation: cancel (the requestor or target for their
 //! own request, or an assignment manager of the catalog), delete (assignment managers; only
 //! terminal requests that no longer own an active assignment), reprocess (assignment managers
-//! or the requestor; only failed or partial deliveries within 14 days), resume (assignment
-//! managers; only while waiting for a callback), and reprocess of an assignment.
+//! or the requestor; only failed or partial deliveries within 14 days) and reprocess of an
+//! assignment. `resume` lives with the custom extensions (crate::extensions).
 use super::{
     actor_of, find, followups, not_found, refused, Ctx, ServiceError, ServiceResult, ASSIGNMENT_REPROCESS_JOB,
 };
@@ -13,7 +13,7 @@ use grantd_domain::{AssignmentId, AssignmentRequestId, DomainError};
 use grantd_store::{AuditEntry, Followups, NewJob, RequestDeletion, StoreError};
 
 /// What a `resume` body says about the waiting request (`data.state`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum ResumeDecision {
     Continue,
     Deny,
@@ -82,20 +82,6 @@ pub async fn reprocess(ctx: &Ctx, caller: &Caller, id: AssignmentRequestId) -> S
     let allowed =
         |r: &AssignmentRequest| manages(caller, r) || caller.user_id().is_some_and(|me| r.requestor_id == Some(me));
     transition(ctx, caller, id, allowed, |r| Event::Reprocess { completed: r.completed_date_time }).await
-}
-
-pub async fn resume(
-    ctx: &Ctx,
-    caller: &Caller,
-    id: AssignmentRequestId,
-    decision: ResumeDecision,
-) -> ServiceResult<AssignmentRequest> {
-    let decision = match decision {
-        ResumeDecision::Continue => CalloutDecision::Continue,
-        ResumeDecision::Deny => CalloutDecision::Deny,
-        ResumeDecision::Cancel => CalloutDecision::Cancel,
-    };
-    transition(ctx, caller, id, |r| manages(caller, r), |r| Event::Resumed { decision, route: r.route() }).await
 }
 
 pub async fn delete(ctx: &Ctx, caller: &Caller, id: AssignmentRequestId) -> ServiceResult<()> {

@@ -8,7 +8,7 @@ mod actions;
 mod deliver;
 mod separation;
 
-pub use actions::{cancel, delete, reprocess, reprocess_assignment, resume, ResumeDecision};
+pub use actions::{cancel, delete, reprocess, reprocess_assignment, ResumeDecision};
 pub(crate) use deliver::job_error;
 pub use deliver::{process, wake, ProcessHandler, WakeHandler};
 
@@ -135,11 +135,11 @@ pub(crate) async fn followups(
                 f.approvers = Some(Vec::new());
             }
             Effect::Complete => f.approvers = Some(Vec::new()),
-            // Custom-extension callouts are a later issue: the request waits in
-            // WaitingForCallback until `resume`.
+            // The callout jobs come from the stage the transition reached (below).
             Effect::CalloutOnCreated | Effect::CalloutOnApproved => {}
         }
     }
+    f.jobs.extend(crate::extensions::stage_jobs(r, policy, now));
     if before == RequestState::PendingApproval && r.state != RequestState::PendingApproval {
         f.approvers = Some(Vec::new());
     }
@@ -274,7 +274,9 @@ pub async fn submit(ctx: &Ctx, caller: &Caller, d: Draft) -> ServiceResult<Assig
         separation::check(ctx, tenant, package.id, target.id, &target_facts.group_ids).await?;
     }
     let actor = actor_of(&ctx.store, caller).await?;
-    let has_callout = |stage| v.policy.custom_extensions.iter().any(|b| b.stage == stage);
+    let waits_at = |stage| crate::extensions::waits_at(ctx, tenant, &v.policy, stage);
+    let callout_on_created = waits_at(CustomExtensionStage::AssignmentRequestCreated).await?;
+    let callout_on_approved = v.needs_approval && waits_at(CustomExtensionStage::AssignmentRequestApproved).await?;
     let mut r = AssignmentRequest {
         id: AssignmentRequestId::new(),
         request_type: d.request_type,
@@ -295,12 +297,13 @@ pub async fn submit(ctx: &Ctx, caller: &Caller, d: Draft) -> ServiceResult<Assig
         answers: v.answers.clone(),
         is_validation_only: d.is_validation_only,
         needs_approval: v.needs_approval,
-        callout_on_created: has_callout(CustomExtensionStage::AssignmentRequestCreated),
-        callout_on_approved: v.needs_approval && has_callout(CustomExtensionStage::AssignmentRequestApproved),
+        callout_on_created,
+        callout_on_approved,
         created_date_time: now,
         completed_date_time: None,
         history: Vec::new(),
         approval: None,
+        callout_instances: Vec::new(),
         version: 1,
     };
     r.record_creation(now, &actor);

@@ -107,6 +107,11 @@ impl<'a> Obj<'a> {
         self.map.get(name).filter(|v| !v.is_null())
     }
 
+    /// `name` is present, even as null (PATCH distinguishes null from absent).
+    pub fn map_has(&self, name: &str) -> bool {
+        self.map.contains_key(name)
+    }
+
     /// A nested object at `name`.
     pub fn child(&self, name: &str) -> Option<At<'a>> {
         self.get(name).map(|value| At { value, path: self.at(name) })

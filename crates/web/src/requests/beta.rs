@@ -50,8 +50,8 @@ pub fn render(r: &AssignmentRequest) -> Value {
         "isValidationOnly": r.is_validation_only,
         "schedule": schedule(&r.schedule),
         "answers": answers(r, ApiVersion::Beta),
-        "customExtensionHandlerInstances": [],
-        "customExtensionCalloutInstances": [],
+        "customExtensionHandlerInstances": super::handler_instances(r),
+        "customExtensionCalloutInstances": super::callout_instances(r),
         "verifiedCredentialsData": [],
         "history": history(r),
     })

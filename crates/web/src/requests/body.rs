@@ -7,9 +7,11 @@
 use crate::error::GraphResult;
 use crate::policies::common::read_schedule;
 use crate::policies::reader::{bad, Obj};
+use grantd_domain::policy::CustomExtensionStage;
 use grantd_domain::request::validation::{Draft, DraftAnswer, TargetRef};
 use grantd_domain::request::RequestType;
 use grantd_domain::{parse_guid, AccessPackageId, AssignmentId, ObjectId, PolicyId};
+use grantd_service::extensions::Callback;
 use grantd_service::requests::ResumeDecision;
 use serde_json::Value;
 use uuid::Uuid;
@@ -147,17 +149,66 @@ pub fn read_draft(body: &Value) -> GraphResult<Draft> {
     Ok(d)
 }
 
-/// Reads a resume body: `data.state` `Denied`/`Canceled` ends the request (honoured at
-/// `assignmentRequestCreated` only, by the state machine); anything else continues it.
-pub fn read_resume(body: &Value) -> GraphResult<ResumeDecision> {
+/// The callback data types a resume body may carry (after `#` and any `microsoft.graph.`
+/// prefixes, which the docs' Example 4 doubles). The docs' Example 1 names the callback
+/// configuration type instead; it is read the same way.
+const CALLBACK_TYPES: [&str; 3] = [
+    "accesspackageassignmentrequestcallbackdata",
+    "assignmentrequestapprovalstagecallbackdata",
+    "accesspackagerequestapprovalstagecallbackconfiguration",
+];
+
+/// Reads a resume body `{source, type, data}` (customExtensionCalloutResponse). `data.state`
+/// `Denied`/`Canceled` asks to end the request (honoured at `assignmentRequestCreated` only, by
+/// the state machine); no state continues it; any other state is refused.
+pub fn read_resume(body: &Value) -> GraphResult<Callback> {
     let o = Obj::root(body)?;
-    let Some(at) = o.child("data") else { return Ok(ResumeDecision::Continue) };
+    let mut cb = Callback { source: o.string("source")?, kind: o.string("type")?, ..Callback::default() };
+    if let Some(kind) = &cb.kind {
+        let known = kind
+            .trim()
+            .strip_prefix("microsoft.graph.accessPackageCustomExtensionStage.")
+            .and_then(CustomExtensionStage::parse)
+            .is_some();
+        if !known {
+            return Err(bad(
+                "type",
+                format!("'{kind}' is not a stage event; expected 'microsoft.graph.accessPackageCustomExtensionStage.<stage>'"),
+            ));
+        }
+    }
+    let Some(at) = o.child("data") else { return Ok(cb) };
     let data = at.obj()?;
-    Ok(match data.string("state")?.as_deref().map(str::to_ascii_lowercase).as_deref() {
-        Some("denied") | Some("deny") => ResumeDecision::Deny,
-        Some("canceled") | Some("cancelled") | Some("cancel") => ResumeDecision::Cancel,
-        _ => ResumeDecision::Continue,
-    })
+    if let Some(t) = data.odata_type()? {
+        let mut t = t.as_str();
+        while let Some(rest) = t.strip_prefix("microsoft.graph.") {
+            t = rest;
+        }
+        if !CALLBACK_TYPES.contains(&t) {
+            return Err(bad(&data.at("@odata.type"), format!("'{t}' is not a custom extension callback data type")));
+        }
+    }
+    cb.stage = data.enumeration("stage", CustomExtensionStage::parse)?;
+    cb.instance_id = data.string("customExtensionStageInstanceId")?;
+    cb.detail = data.string("customExtensionStageInstanceDetail")?;
+    cb.decision = match data.string("state")?.as_deref().map(|s| s.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("") => None,
+        Some("denied") | Some("deny") => Some(ResumeDecision::Deny),
+        Some("canceled") | Some("cancelled") | Some("cancel") => Some(ResumeDecision::Cancel),
+        Some(other) => {
+            return Err(bad(
+                &data.at("state"),
+                format!("'{other}' is not allowed; send 'Denied' or 'Canceled', or omit it to continue"),
+            ))
+        }
+    };
+    cb.approval_stage = data.get("approvalStage").cloned();
+    if let Some(stage) = &cb.approval_stage {
+        if !stage.is_object() {
+            return Err(bad(&data.at("approvalStage"), "expected an object"));
+        }
+    }
+    Ok(cb)
 }
 
 #[cfg(test)]
@@ -172,6 +223,28 @@ mod tests {
         let b = json!({"requestType": "AdminAdd", "accessPackageAssignment": {"target": {"objectId": "46184453-e63b-4f20-86c2-c557ed5d5df9"},
             "assignmentPolicy": {"id": "2264bf65-76ba-417b-a27d-54d291f0cbc8"}, "accessPackage": {"id": "a914b616-e04e-476b-aa37-91038f0b165b"}}});
         assert_eq!(read_draft(&a).unwrap(), read_draft(&b).unwrap());
+    }
+
+    #[test]
+    fn every_docs_resume_example_reads() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../server/tests/golden");
+        let mut n = 0;
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            let name = p.file_name().unwrap().to_string_lossy().to_string();
+            if name.contains("resume") {
+                let v: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+                read_resume(&v).unwrap_or_else(|e| panic!("{name}: {}", e.message));
+                n += 1;
+            }
+        }
+        assert!(n >= 5, "{n} examples");
+        let deny = read_resume(&json!({"data": {"stage": "AssignmentRequestCreated", "state": "denied"}})).unwrap();
+        assert_eq!(deny.decision, Some(ResumeDecision::Deny));
+        assert_eq!(deny.stage, Some(CustomExtensionStage::AssignmentRequestCreated));
+        assert!(read_resume(&json!({"data": {"state": "approved"}})).is_err());
+        assert!(read_resume(&json!({"type": "something.else"})).is_err());
+        assert!(read_resume(&json!({"data": {"@odata.type": "#microsoft.graph.user"}})).is_err());
     }
 
     #[test]

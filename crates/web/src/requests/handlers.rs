@@ -288,11 +288,11 @@ pub async fn resume(
     raw: Bytes,
 ) -> GraphResult<Response> {
     check_set(v)?;
-    let decision = if raw.iter().all(u8::is_ascii_whitespace) {
-        uc::ResumeDecision::Continue
+    let callback = if raw.iter().all(u8::is_ascii_whitespace) {
+        grantd_service::extensions::Callback::default()
     } else {
         body::read_resume(&json::parse_body::<Value>(&raw)?)?
     };
-    uc::resume(&state.service(), &caller, request_id(&id)?, decision).await?;
+    grantd_service::extensions::resume(&state.service(), &caller, request_id(&id)?, callback).await?;
     Ok(crate::ctx::empty(StatusCode::NO_CONTENT))
 }

@@ -68,6 +68,41 @@ pub(crate) fn render_answers(list: &[Answer], v: ApiVersion) -> Value {
     )
 }
 
+/// `customExtensionCalloutInstances`: every call made to a custom extension for the request.
+pub(crate) fn callout_instances(r: &AssignmentRequest) -> Value {
+    Value::Array(
+        r.callout_instances
+            .iter()
+            .map(|i| {
+                json!({
+                    "id": i.id.to_string(),
+                    "customExtensionId": i.custom_extension_id.to_string(),
+                    "externalCorrelationId": i.external_correlation_id,
+                    "detail": i.detail,
+                    "status": i.status.as_str(),
+                })
+            })
+            .collect(),
+    )
+}
+
+/// beta `customExtensionHandlerInstances`: the same calls in the older shape.
+pub(crate) fn handler_instances(r: &AssignmentRequest) -> Value {
+    Value::Array(
+        r.callout_instances
+            .iter()
+            .map(|i| {
+                json!({
+                    "customExtensionId": i.custom_extension_id.to_string(),
+                    "externalCorrelationId": i.external_correlation_id,
+                    "stage": i.stage.as_str(),
+                    "status": i.handler_status(),
+                })
+            })
+            .collect(),
+    )
+}
+
 /// A request in the version's shape (no navigations).
 pub fn render(r: &AssignmentRequest, v: ApiVersion, include_unknown: bool) -> Value {
     match v {

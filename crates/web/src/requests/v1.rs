@@ -28,7 +28,7 @@ pub fn render(r: &AssignmentRequest, include_unknown: bool) -> Value {
         "justification": r.justification,
         "schedule": schedule(&r.schedule),
         "answers": answers(r, crate::json::ApiVersion::V1),
-        "customExtensionCalloutInstances": [],
+        "customExtensionCalloutInstances": super::callout_instances(r),
     })
 }
 

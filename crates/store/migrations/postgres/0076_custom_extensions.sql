@@ -1,0 +1,16 @@
+-- Custom callout extensions of a catalog (customWorkflowExtensions on v1.0,
+-- accessPackageCustomWorkflowExtensions / customAccessPackageWorkflowExtensions on beta). The
+-- document holds the whole extension; the columns serve listing per catalog and filtering.
+CREATE TABLE custom_extensions (
+    tenant_id UUID NOT NULL,
+    id UUID NOT NULL,
+    catalog_id UUID NOT NULL,
+    kind TEXT COLLATE "C" NOT NULL,
+    display_name TEXT COLLATE "C" NOT NULL,
+    description TEXT,
+    created_date_time TIMESTAMPTZ NOT NULL,
+    last_modified_date_time TIMESTAMPTZ NOT NULL,
+    doc TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX custom_extensions_catalog ON custom_extensions (tenant_id, catalog_id, created_date_time, id);
