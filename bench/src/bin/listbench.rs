@@ -56,7 +56,7 @@ enum Cmd {
 /// The requestor of generated request `i`: a fixed id per block of `per` requests, the same
 /// ids whatever the row count, so the 10k and the 1M databases share the queried requestor.
 fn requestor(i: u64, per: u64) -> uuid::Uuid {
-    uuid::Uuid::from_u128(0x5e3ba5e5_0000_4000_8000_0000_0000_0000 | u128::from(i / per.max(1)))
+    uuid::Uuid::from_u128(0x5e3b_a5e5_0000_4000_8000_0000_0000_0000 | u128::from(i / per.max(1)))
 }
 
 /// The requestor whose requests `measure` lists (block 0, present in every seeded database).

@@ -94,7 +94,6 @@ pub struct PortalConfig {
     pub oidc_scopes: String,
 }
 
-
 /// Custom extension callouts (docs/custom-extensions.md).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -343,7 +342,11 @@ mod tests {
             assert_eq!(c.mail_from, "Access <access@contoso.example>");
             jail.set_env("GRANTD_SMTP_URL", "http://127.0.0.1:2525");
             assert!(Config::load(None).is_err());
-        }
+            Ok(())
+        });
+    }
+
+    #[test]
     fn connectors_come_from_the_file_and_bad_ones_are_refused() {
         figment::Jail::expect_with(|jail| {
             jail.create_file(

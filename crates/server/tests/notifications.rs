@@ -77,7 +77,10 @@ async fn a_request_needing_approval_mails_its_approvers_with_text_and_html() {
     assert_eq!(m.from, "grantd@localhost");
     assert!(m.header("From").unwrap().contains("grantd@localhost"));
     assert!(m.header("To").unwrap().contains("Adele Vance"), "{:?}", m.header("To"));
-    assert_eq!(m.subject(), "Approval required: Diego Siciliani (diego@contoso.example) requests access to Sales Tools");
+    assert_eq!(
+        m.subject(),
+        "Approval required: Diego Siciliani (diego@contoso.example) requests access to Sales Tools"
+    );
 
     let text = m.text();
     let link = format!("{PORTAL}/approvals/{id}");

@@ -4,11 +4,11 @@
 //! workflow objects.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
-pub mod notify;
 pub mod approvals;
 pub mod connectors;
 pub mod delivery;
 pub mod extensions;
+pub mod notify;
 pub mod requests;
 pub mod requirements;
 pub mod runner;

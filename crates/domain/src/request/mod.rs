@@ -3,8 +3,8 @@
 //! status and the effects to run (jobs to enqueue), the stored request (`entity`) and the pure
 //! create-time validation (`validation`) and the approval with its stages (`approval`). No I/O; the service layer persists the result and its
 //! effects in one transaction.
-pub mod approval;
 pub mod applicable;
+pub mod approval;
 mod entity;
 mod machine;
 mod types;

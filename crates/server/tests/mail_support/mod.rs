@@ -235,19 +235,16 @@ fn decode_body(headers: &[(String, String)], body: &str) -> String {
 fn decode_words(v: &str) -> String {
     let mut out = String::new();
     for (i, word) in v.split(' ').enumerate() {
-        let decoded = word
-            .strip_prefix("=?")
-            .and_then(|w| w.strip_suffix("?="))
-            .and_then(|w| {
-                let mut it = w.splitn(3, '?');
-                let (_, enc, text) = (it.next()?, it.next()?, it.next()?);
-                let bytes = match enc.to_ascii_lowercase().as_str() {
-                    "b" => base64::engine::general_purpose::STANDARD.decode(text).ok()?,
-                    "q" => quoted_printable(&text.replace('_', " ")),
-                    _ => return None,
-                };
-                String::from_utf8(bytes).ok()
-            });
+        let decoded = word.strip_prefix("=?").and_then(|w| w.strip_suffix("?=")).and_then(|w| {
+            let mut it = w.splitn(3, '?');
+            let (_, enc, text) = (it.next()?, it.next()?, it.next()?);
+            let bytes = match enc.to_ascii_lowercase().as_str() {
+                "b" => base64::engine::general_purpose::STANDARD.decode(text).ok()?,
+                "q" => quoted_printable(&text.replace('_', " ")),
+                _ => return None,
+            };
+            String::from_utf8(bytes).ok()
+        });
         match decoded {
             Some(d) => out.push_str(&d),
             None => {
@@ -281,7 +278,8 @@ impl Mail {
         if ct.to_ascii_lowercase().starts_with(mime) {
             return Some(decode_body(&headers, &body));
         }
-        let boundary = ct.split(';').map(str::trim).find_map(|p| p.strip_prefix("boundary="))?.trim_matches('"').to_string();
+        let boundary =
+            ct.split(';').map(str::trim).find_map(|p| p.strip_prefix("boundary="))?.trim_matches('"').to_string();
         let delimiter = format!("--{boundary}");
         for chunk in body.split(delimiter.as_str()).skip(1) {
             if chunk.starts_with("--") {

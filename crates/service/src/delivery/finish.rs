@@ -134,7 +134,7 @@ pub(super) async fn finish(
         r.note_last(format!("failed: {}", failures.join("; ")));
     }
     r.version += 1;
-    let mut f = followups(&env.ctx, tenant, &r, RequestState::Delivering, &effects, policy.as_ref()).await?;
+    let mut f = followups(&env.ctx, tenant, &mut r, RequestState::Delivering, &effects, policy.as_ref()).await?;
     f.jobs.extend(jobs);
     store.commit_delivery(tenant, &r, &changes, &f, now).await?;
     Ok(())

@@ -78,10 +78,17 @@ pub async fn expire(env: &Delivery, tenant: TenantId, id: AssignmentId) -> Resul
         created_date_time: now,
         completed_date_time: None,
         history: Vec::new(),
+        approval: None,
+        callout_instances: Vec::new(),
         version: 1,
     };
     r.record_creation(now, &Actor::system());
-    let f = Followups { jobs: vec![request_job(PROCESS_JOB, &r, now)], approvers: None, audit: audit_row(&r, now) };
+    let f = Followups {
+        jobs: vec![request_job(PROCESS_JOB, &r, now)],
+        approvers: None,
+        audit: audit_row(&r, now),
+        asked: Vec::new(),
+    };
     match store.submit_request(tenant, &r, None, &f, now).await {
         Ok(()) => {}
         Err(StoreError::Duplicate) => return Err(retry_later("an open request appeared meanwhile".into())),

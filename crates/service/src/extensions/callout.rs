@@ -48,7 +48,7 @@ where
         let mut f = match &change.transition {
             Some((before, effects)) => {
                 let policy = ctx.store.get_policy(tenant, r.assignment_policy_id).await?;
-                followups(ctx, tenant, &r, *before, effects, policy.as_ref()).await?
+                followups(ctx, tenant, &mut r, *before, effects, policy.as_ref()).await?
             }
             None => Followups::default(),
         };
@@ -127,6 +127,7 @@ fn job_error(e: ServiceError) -> JobError {
         ServiceError::Store(StoreError::Decode(e)) => JobError::Fatal(e.to_string()),
         ServiceError::Store(e) => JobError::Retry(e.to_string()),
         ServiceError::Domain(e) => JobError::Fatal(e.to_string()),
+        ServiceError::Retry(m) => JobError::Retry(m),
     }
 }
 

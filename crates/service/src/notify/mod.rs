@@ -8,7 +8,7 @@
 mod render;
 mod send;
 
-pub use render::{render, Rendered, RenderFacts};
+pub use render::{render, RenderFacts, Rendered};
 pub use send::{redact_url, MailSettings, Mailer, NotifyHandler};
 
 use chrono::{DateTime, Utc};
@@ -50,7 +50,10 @@ impl NoticeKind {
     pub fn to_approvers(self) -> bool {
         matches!(
             self,
-            Self::ApprovalRequested | Self::ApprovalEscalated | Self::ApprovalReminder | Self::FallbackApprovalRequested
+            Self::ApprovalRequested
+                | Self::ApprovalEscalated
+                | Self::ApprovalReminder
+                | Self::FallbackApprovalRequested
         )
     }
 
@@ -84,7 +87,12 @@ pub struct Notice {
 
 /// A durable job that mails `kind` about `request` to `recipients` (deduplicated). Store it
 /// with the state change that causes it (`Followups.jobs`).
-pub fn notice_job(kind: NoticeKind, request: &AssignmentRequest, recipients: &[ObjectId], now: DateTime<Utc>) -> NewJob {
+pub fn notice_job(
+    kind: NoticeKind,
+    request: &AssignmentRequest,
+    recipients: &[ObjectId],
+    now: DateTime<Utc>,
+) -> NewJob {
     let mut to = recipients.to_vec();
     to.sort();
     to.dedup();

@@ -74,7 +74,8 @@ impl std::fmt::Debug for Mailer {
 impl Mailer {
     /// Builds the mailer; an unusable URL or sender is an error at start-up, not at send time.
     pub fn new(s: &MailSettings) -> Result<Mailer, String> {
-        let from: Mailbox = s.from.trim().parse().map_err(|e| format!("mail_from {:?} is not a mail address: {e}", s.from))?;
+        let from: Mailbox =
+            s.from.trim().parse().map_err(|e| format!("mail_from {:?} is not a mail address: {e}", s.from))?;
         let transport = match s.smtp_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
             None => None,
             Some(url) => Some(
@@ -137,10 +138,16 @@ impl NotifyHandler {
             .map_err(retry)?
             .map(|p| p.display_name)
             .unwrap_or_else(|| format!("access package {}", r.access_package_id));
-        let target =
-            store.get_user(tenant, r.target_id).await.map_err(retry)?.map(|u| person(&u)).unwrap_or(r.target_id.to_string());
+        let target = store
+            .get_user(tenant, r.target_id)
+            .await
+            .map_err(retry)?
+            .map(|u| person(&u))
+            .unwrap_or(r.target_id.to_string());
         let requestor = match (r.requestor_id, &r.requestor_app_id) {
-            (Some(id), _) => store.get_user(tenant, id).await.map_err(retry)?.map(|u| person(&u)).unwrap_or(id.to_string()),
+            (Some(id), _) => {
+                store.get_user(tenant, id).await.map_err(retry)?.map(|u| person(&u)).unwrap_or(id.to_string())
+            }
             (None, Some(app)) => format!("application {app}"),
             (None, None) => "grantd".into(),
         };
@@ -158,8 +165,8 @@ impl NotifyHandler {
     }
 
     async fn send(&self, job: &Job) -> Result<(), JobError> {
-        let notice: Notice = serde_json::from_value(job.payload.clone())
-            .map_err(|e| JobError::Fatal(format!("not a notice: {e}")))?;
+        let notice: Notice =
+            serde_json::from_value(job.payload.clone()).map_err(|e| JobError::Fatal(format!("not a notice: {e}")))?;
         let tenant = job.tenant;
         let Some(r) = self.ctx.store.get_request(tenant, AssignmentRequestId(job.subject)).await.map_err(retry)? else {
             tracing::info!(request = %job.subject, kind = notice.kind.name(), "notice about a deleted request dropped");
@@ -179,7 +186,9 @@ impl NotifyHandler {
                 .and_then(|(u, m)| Some(Mailbox::new(Some(u.display_name.clone()), m.parse().ok()?)));
             match mailbox {
                 Some(m) => to.push(m),
-                None => tracing::info!(request = %r.id, user = %id, kind = notice.kind.name(), "recipient has no usable mail address; skipped"),
+                None => {
+                    tracing::info!(request = %r.id, user = %id, kind = notice.kind.name(), "recipient has no usable mail address; skipped")
+                }
             }
         }
         if to.is_empty() {

@@ -29,6 +29,7 @@ fn request(state: RequestState, requestor: Option<ObjectId>, target: ObjectId) -
         completed_date_time: None,
         history: Vec::new(),
         approval: None,
+        callout_instances: Vec::new(),
         version: 1,
     }
 }
@@ -43,12 +44,18 @@ fn each_transition_mails_whom_it_concerns() {
     let (me, boss, other) = (ObjectId::new(), ObjectId::new(), ObjectId::new());
     let now = Utc::now();
     let approvers = [other, boss, other];
-    let cases: &[(S, S, Option<&[ObjectId]>, Option<(NoticeKind, Vec<ObjectId>)>)] = &[
-        (S::Submitted, S::PendingApproval, Some(&approvers), Some((NoticeKind::ApprovalRequested, {
-            let mut v = vec![boss, other];
-            v.sort();
-            v
-        }))),
+    type Case<'a> = (S, S, Option<&'a [ObjectId]>, Option<(NoticeKind, Vec<ObjectId>)>);
+    let cases: &[Case] = &[
+        (
+            S::Submitted,
+            S::PendingApproval,
+            Some(&approvers),
+            Some((NoticeKind::ApprovalRequested, {
+                let mut v = vec![boss, other];
+                v.sort();
+                v
+            })),
+        ),
         (S::Submitted, S::PendingApproval, Some(&[]), None),
         (S::PendingApproval, S::Delivering, Some(&[]), Some((NoticeKind::RequestApproved, vec![me]))),
         (S::PendingApproval, S::Scheduled, Some(&[]), Some((NoticeKind::RequestApproved, vec![me]))),

@@ -7,7 +7,7 @@ use super::{
     actor_of, find, followups, not_found, refused, Ctx, ServiceError, ServiceResult, ASSIGNMENT_REPROCESS_JOB,
 };
 use grantd_domain::assignment::AssignmentState;
-use grantd_domain::request::{AssignmentRequest, CalloutDecision, Event, RequestState};
+use grantd_domain::request::{AssignmentRequest, Event, RequestState};
 use grantd_domain::roles::{Caller, CatalogAction};
 use grantd_domain::{AssignmentId, AssignmentRequestId, DomainError};
 use grantd_store::{AuditEntry, Followups, NewJob, RequestDeletion, StoreError};

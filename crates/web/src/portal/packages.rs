@@ -18,12 +18,8 @@ use serde::Deserialize;
 /// What the directory says about the viewer as a request target.
 pub async fn facts_of(state: &AppState, v: &Viewer) -> PortalResult<TargetFacts> {
     let me = state.store.get_user(v.tenant(), v.me).await?.ok_or(PortalError::Internal)?;
-    Ok(TargetFacts {
-        id: me.id,
-        is_member: me.user_type.eq_ignore_ascii_case("Member"),
-        group_ids: state.store.groups_of(v.tenant(), v.me).await?,
-        manager_id: me.manager_id,
-    })
+    // The same facts the request path uses (groups, member or guest, connected organization).
+    Ok(grantd_service::requirements::target_facts(&state.store, v.tenant(), &me, true).await?)
 }
 
 /// The policies through which the viewer may ask for access for themselves.

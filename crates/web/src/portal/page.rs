@@ -149,6 +149,7 @@ impl From<ServiceError> for PortalError {
         match e {
             ServiceError::Domain(d) => d.into(),
             ServiceError::Store(s) => s.into(),
+            ServiceError::Retry(_) => grantd_store::StoreError::Busy.into(),
         }
     }
 }
