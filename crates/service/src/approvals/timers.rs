@@ -90,6 +90,7 @@ pub async fn escalate(
             f.audit.extend(audit_row(&r, now));
             f.approvers = Some(assigned);
             f.asked.push(Asked { reason: AskReason::Escalated, stage: index, approvers: added.clone() });
+            f.jobs.extend(crate::notify::request_notices(&r, r.state, &f.asked, now));
         }
         let detail = format!("stage {}: {} escalation approver(s) added", index + 1, added.len());
         f.audit.push(approval_audit(&r, "grantd", "stageEscalated", detail, now));

@@ -14,7 +14,7 @@ pub use send::{redact_url, MailSettings, Mailer, NotifyHandler};
 use chrono::{DateTime, Utc};
 use grantd_domain::request::{AssignmentRequest, RequestState};
 use grantd_domain::ObjectId;
-use grantd_store::NewJob;
+use grantd_store::{AskReason, Asked, NewJob};
 use serde::{Deserialize, Serialize};
 
 /// The job kind of a notice.
@@ -114,38 +114,44 @@ pub fn requestor_and_target(r: &AssignmentRequest) -> Vec<ObjectId> {
     v
 }
 
-/// The notices a request transition causes: entering PendingApproval mails the stage's
-/// `approvers`; leaving it for delivery or a scheduled start mails the requestor and target
+/// The notices a change of a request causes: approvers newly asked (`Followups.asked`: a stage
+/// started, its fallback approvers, escalation approvers) are mailed with the matching kind;
+/// leaving PendingApproval for delivery or a scheduled start mails the requestor and target
 /// that it was approved; Denied, Delivered and a failed delivery mail them the outcome.
-/// Cancel mails nobody (the requestor or an administrator did it). `approvers` is the approver
-/// set stored with the transition (`Followups.approvers`).
+/// Cancel mails nobody (the requestor or an administrator did it).
 pub fn request_notices(
     r: &AssignmentRequest,
     before: RequestState,
-    approvers: Option<&[ObjectId]>,
+    asked: &[Asked],
     now: DateTime<Utc>,
 ) -> Vec<NewJob> {
+    // Approvers newly asked to decide (a stage started, its fallback approvers, an escalation).
+    let mut jobs: Vec<NewJob> = asked
+        .iter()
+        .filter(|a| !a.approvers.is_empty())
+        .map(|a| {
+            let kind = match a.reason {
+                AskReason::StageStarted => NoticeKind::ApprovalRequested,
+                AskReason::Fallback => NoticeKind::FallbackApprovalRequested,
+                AskReason::Escalated => NoticeKind::ApprovalEscalated,
+            };
+            notice_job(kind, r, &a.approvers, now)
+        })
+        .collect();
     if before == r.state {
-        return Vec::new();
+        return jobs;
     }
-    let people = requestor_and_target(r);
     let kind = match r.state {
-        RequestState::PendingApproval => {
-            let approvers = approvers.unwrap_or_default();
-            if approvers.is_empty() {
-                return Vec::new();
-            }
-            return vec![notice_job(NoticeKind::ApprovalRequested, r, approvers, now)];
-        }
         RequestState::Delivering | RequestState::Scheduled if before == RequestState::PendingApproval => {
             NoticeKind::RequestApproved
         }
         RequestState::Denied => NoticeKind::RequestDenied,
         RequestState::Delivered => NoticeKind::RequestDelivered,
         RequestState::PartiallyDelivered | RequestState::DeliveryFailed => NoticeKind::RequestDeliveryFailed,
-        _ => return Vec::new(),
+        _ => return jobs,
     };
-    vec![notice_job(kind, r, &people, now)]
+    jobs.push(notice_job(kind, r, &requestor_and_target(r), now));
+    jobs
 }
 
 #[cfg(test)]

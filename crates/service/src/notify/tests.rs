@@ -70,7 +70,10 @@ fn each_transition_mails_whom_it_concerns() {
     ];
     for (before, after, approvers, want) in cases {
         let r = request(*after, Some(me), me);
-        let got = notices(&request_notices(&r, *before, *approvers, now));
+        let asked: Vec<Asked> = approvers
+            .map(|a| vec![Asked { reason: AskReason::StageStarted, stage: 0, approvers: a.to_vec() }])
+            .unwrap_or_default();
+        let got = notices(&request_notices(&r, *before, &asked, now));
         match want {
             None => assert!(got.is_empty(), "{before:?} -> {after:?}: {got:?}"),
             Some((kind, to)) => {
@@ -82,6 +85,29 @@ fn each_transition_mails_whom_it_concerns() {
             }
         }
     }
+}
+
+#[test]
+fn fallback_and_escalation_approvers_get_their_own_notices() {
+    let (me, fallback, escalation) = (ObjectId::new(), ObjectId::new(), ObjectId::new());
+    let now = Utc::now();
+    let r = request(RequestState::PendingApproval, Some(me), me);
+    let asked = [Asked { reason: AskReason::Fallback, stage: 0, approvers: vec![fallback] }];
+    let got = notices(&request_notices(&r, RequestState::Submitted, &asked, now));
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].kind, NoticeKind::FallbackApprovalRequested);
+    assert_eq!(got[0].recipients, vec![fallback]);
+    // Escalation keeps the request pending: only the added approvers hear of it.
+    let asked = [Asked { reason: AskReason::Escalated, stage: 1, approvers: vec![escalation] }];
+    let got = notices(&request_notices(&r, RequestState::PendingApproval, &asked, now));
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].kind, NoticeKind::ApprovalEscalated);
+    assert_eq!(got[0].recipients, vec![escalation]);
+    // A later stage starting while pending asks its approvers too.
+    let asked = [Asked { reason: AskReason::StageStarted, stage: 1, approvers: vec![fallback, escalation] }];
+    let got = notices(&request_notices(&r, RequestState::PendingApproval, &asked, now));
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].kind, NoticeKind::ApprovalRequested);
 }
 
 #[test]

@@ -143,7 +143,7 @@ pub(crate) async fn followups(
     if before == RequestState::PendingApproval && r.state != RequestState::PendingApproval {
         f.approvers = Some(Vec::new());
     }
-    f.jobs.extend(crate::notify::request_notices(r, before, f.approvers.as_deref(), now));
+    f.jobs.extend(crate::notify::request_notices(r, before, &f.asked, now));
     Ok(f)
 }
 
