@@ -154,7 +154,9 @@ async fn a_denied_request_mails_the_requestor_and_cancel_mails_nobody() {
     let b = add_body("adminAdd", demo::access_package_id(2), Some(callout), demo::user_id(3));
     let denied = id_of(&create(&s, true, &s.admin(), &b).await);
     wait_status(&s, true, &denied, "WaitingForCallback").await;
-    let deny: Value = serde_json::from_str(RESUME_DENY).unwrap();
+    let mut deny: Value = serde_json::from_str(RESUME_DENY).unwrap();
+    // The resume answers the callout instance the request is waiting on.
+    deny["data"]["customExtensionStageInstanceId"] = json!(callout_instance(&s, true, &denied).await.unwrap());
     let r = s.post(&format!("{}/{denied}/resume", requests(true)), &s.admin(), &deny).await;
     assert_eq!(r.status, 204, "{}", r.text);
     assert_eq!(wait_terminal(&s, true, &denied).await["state"], "denied");
