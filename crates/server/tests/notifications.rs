@@ -145,6 +145,13 @@ async fn a_denied_request_mails_the_requestor_and_cancel_mails_nobody() {
     // Cancel while pending: the approver was mailed, nobody hears of the cancel.
     let pending = diego_asks_for_sales_tools(&s, "For the road show").await;
     sink.wait_for_mail("adele@contoso.example", "Approval required").await;
+    // The sent notice's job row goes with the runner's next claim; wait for it to go.
+    for _ in 0..200 {
+        if notify_jobs(&s, &pending).await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert_eq!(action(&s, true, &pending, "cancel", &s.end_user(5)).await.status, 200);
     assert_eq!(wait_terminal(&s, true, &pending).await["state"], "canceled");
     assert!(notify_jobs(&s, &pending).await.is_empty(), "cancel enqueues no notice");
@@ -252,7 +259,11 @@ async fn a_notice_that_never_gets_through_is_parked_dead_and_audited() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(dead, "the notice was parked as dead");
-    assert_eq!(notify_jobs(&s, &id).await, vec![10], "kept (dead) after ten attempts");
+    // Kept (dead) after at least the runner's ten attempts: the test moves the clock by hours,
+    // so an attempt in flight may lose its lease and be claimed once more (at least once).
+    let attempts = notify_jobs(&s, &id).await;
+    assert_eq!(attempts.len(), 1, "{attempts:?}");
+    assert!(attempts[0] >= 10, "kept (dead) after ten attempts: {attempts:?}");
     let r = s.get(&format!("{}/{id}", requests(true)), &s.admin()).await;
     assert_eq!(r.body["state"], "delivered", "the request is untouched");
     s.stop().await;
