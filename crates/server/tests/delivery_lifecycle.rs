@@ -1,17 +1,21 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! Clock-driven delivery lifecycle against real targets (a SCIM service provider and a webhook
 //! receiver in this process): a scheduled start delivers at the start, an assignment's end
-//! creates a SystemRemove request that revokes at every target, and an extension moves the end.
+//! creates a SystemRemove request that revokes at every target, an extension moves the end,
+//! and the target is mailed 14 days and 1 day before the end (a real SMTP sink).
 mod common;
 mod delivery_support;
+mod mail_support;
 mod request_support;
 
 use chrono::{DateTime, Duration, Utc};
 use common::{TestServer, V1};
 use delivery_support::*;
+use grantd::config::SmtpUrl;
 use grantd::demo::{self, DEMO_TENANT};
 use grantd_domain::request::RequestType;
 use grantd_domain::{AccessPackageId, AssignmentId, PolicyId};
+use mail_support::MailSink;
 use request_support::*;
 use serde_json::{json, Value};
 
@@ -19,6 +23,7 @@ struct World {
     s: TestServer,
     scim: Scim,
     hook: Webhook,
+    mail: MailSink,
     package: AccessPackageId,
     /// Direct (admins), ends after 30 days.
     direct: PolicyId,
@@ -29,8 +34,14 @@ struct World {
 async fn world() -> World {
     let scim = Scim::start(&["grp-eng"]).await;
     let hook = Webhook::start().await;
+    let mail = MailSink::start().await;
     let cs = connectors(&scim, &hook);
-    let s = TestServer::start_with(|c| c.connectors = cs).await;
+    let smtp = mail.url();
+    let s = TestServer::start_with(|c| {
+        c.connectors = cs;
+        c.smtp_url = SmtpUrl(smtp);
+    })
+    .await;
     let body =
         json!({"displayName": "Timed apps", "description": "d", "catalog": {"id": demo::catalog_id(1).to_string()}});
     let r = s.post(&format!("{V1}/accessPackages"), &s.admin(), &body).await;
@@ -45,7 +56,7 @@ async fn world() -> World {
     let selfservice = make_policy(&s, &b).await;
     add_external_resource(&s.store, package, "TestScim", "grp-eng", "Eng Wiki").await;
     add_external_resource(&s.store, package, "TestHook", "cost-center-7", "Cost center").await;
-    World { s, scim, hook, package, direct, selfservice }
+    World { s, scim, hook, mail, package, direct, selfservice }
 }
 
 const TARGET: u16 = 9;
@@ -183,5 +194,102 @@ async fn an_extension_moves_the_expiry_and_the_old_end_passes_without_removal() 
     assert_eq!(wait_terminal(&w.s, true, &removes[0]).await["state"], "delivered");
     assert!(w.scim.members("grp-eng").is_empty());
     assert!(!w.hook.granted(&upn, "cost-center-7"));
+    w.s.stop().await;
+}
+
+const LYNNE: &str = "lynne@contoso.example";
+
+/// The expiry mails the target has received so far, by their subject's ending.
+fn expiry_mails(w: &World) -> Vec<String> {
+    w.mail
+        .mails()
+        .into_iter()
+        .filter(|m| m.subject().contains(" expires in "))
+        .map(|m| {
+            assert_eq!(m.to, vec![LYNNE.to_string()], "expiry notices go to the target only: {m:?}");
+            m.subject().rsplit(" expires in ").next().unwrap().to_string()
+        })
+        .collect()
+}
+
+/// Lets due jobs run, then returns the expiry mails.
+async fn settle(w: &World) -> Vec<String> {
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    expiry_mails(w)
+}
+
+#[tokio::test]
+async fn the_target_is_mailed_14_days_and_1_day_before_the_end_once_each() {
+    let w = world().await;
+    let body = add_body("adminAdd", w.package, Some(w.direct), demo::user_id(TARGET));
+    let id = create(&w.s, true, &w.s.admin(), &body).await["id"].as_str().unwrap().to_string();
+    assert_eq!(wait_terminal(&w.s, true, &id).await["state"], "delivered");
+    let end = end_of(&assignment(&w.s, &id).await);
+    let now = || grantd_domain::Clock::now(&w.s.clock);
+    // Just before 14 days are left: no expiry mail yet.
+    w.s.clock.advance(end - Duration::days(14) - Duration::minutes(5) - now());
+    assert!(settle(&w).await.is_empty(), "nothing before the 14-day mark");
+    w.s.clock.advance(Duration::minutes(6));
+    let m = w.mail.wait_for_mail(LYNNE, "expires in 14 days").await;
+    assert_eq!(m.subject(), "Your access to Timed apps expires in 14 days");
+    assert!(m.text().contains("ends in 14 days"), "{}", m.text());
+    // Just before one day is left: still only the first.
+    w.s.clock.advance(end - Duration::days(1) - Duration::minutes(5) - now());
+    assert_eq!(settle(&w).await, vec!["14 days"]);
+    w.s.clock.advance(Duration::minutes(6));
+    w.mail.wait_for_mail(LYNNE, "expires in 1 day").await;
+    assert_eq!(settle(&w).await, vec!["14 days", "1 day"], "each notice once");
+    // The end: access removed, and no further expiry mail.
+    w.s.clock.advance(Duration::days(1));
+    let aid = assignment(&w.s, &id).await["id"].as_str().unwrap().to_string();
+    let mut removes = Vec::new();
+    for _ in 0..100 {
+        removes = system_removes(&w.s, &aid).await;
+        if !removes.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(removes.len(), 1);
+    assert_eq!(wait_terminal(&w.s, true, &removes[0]).await["state"], "delivered");
+    assert_eq!(settle(&w).await, vec!["14 days", "1 day"]);
+    w.s.stop().await;
+}
+
+#[tokio::test]
+async fn an_extension_replaces_the_pending_expiry_mails_with_those_of_the_new_end() {
+    let w = world().await;
+    let me = w.s.end_user(TARGET);
+    let body = add_body("userAdd", w.package, Some(w.selfservice), demo::user_id(TARGET));
+    let id = create(&w.s, true, &me, &body).await["id"].as_str().unwrap().to_string();
+    assert_eq!(wait_terminal(&w.s, true, &id).await["state"], "delivered");
+    let a = assignment(&w.s, &id).await;
+    let aid = a["id"].as_str().unwrap().to_string();
+    let first_end = end_of(&a);
+    let now = || grantd_domain::Clock::now(&w.s.clock);
+    // Past the 14-day mark of the first end: that mail went out.
+    w.s.clock.advance(first_end - Duration::days(14) + Duration::minutes(1) - now());
+    w.mail.wait_for_mail(LYNNE, "expires in 14 days").await;
+    // The target extends; the end moves thirty days from now.
+    let ext = json!({"requestType": "userExtend", "assignment": {"id": aid}});
+    let ext_id = create(&w.s, true, &me, &ext).await["id"].as_str().unwrap().to_string();
+    assert_eq!(wait_terminal(&w.s, true, &ext_id).await["state"], "delivered");
+    let new_end = end_of(&w.s.get(&format!("{V1}/assignments/{aid}"), &w.s.admin()).await.body);
+    assert!(new_end > first_end + Duration::days(10), "moved from {first_end} to {new_end}");
+    // The old one-day mark passes without a mail.
+    w.s.clock.advance(first_end - Duration::days(1) + Duration::minutes(1) - now());
+    assert_eq!(settle(&w).await, vec!["14 days"], "the old end's one-day notice is moot");
+    // The new end's notices come at their own marks.
+    w.s.clock.advance(new_end - Duration::days(14) + Duration::minutes(1) - now());
+    for _ in 0..200 {
+        if expiry_mails(&w).len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(settle(&w).await, vec!["14 days", "14 days"]);
+    w.s.clock.advance(new_end - Duration::days(1) + Duration::minutes(1) - now());
+    w.mail.wait_for_mail(LYNNE, "expires in 1 day").await;
+    assert_eq!(settle(&w).await, vec!["14 days", "14 days", "1 day"]);
     w.s.stop().await;
 }

@@ -1,8 +1,9 @@
 //! Two real `grantd` processes on one PostgreSQL database (a 3-second job lease): a mixed load
-//! of admin adds, self-service adds, cancels and racing cancels sent to both ends with every
-//! request in a valid terminal state, each delivery applied exactly once; and killing one
-//! instance (SIGKILL) mid-load loses nothing. Runs only when GRANTD_TEST_DATABASE_URL names
-//! PostgreSQL.
+//! of admin adds, self-service adds, cancels and racing cancels, approvals and denials (an
+//! approval racing a cancel, an approval racing a denial, on the two instances at once) sent to
+//! both ends with every request in a valid terminal state, each transition and delivery applied
+//! exactly once; and killing one instance (SIGKILL) mid-load loses nothing. Runs only when
+//! GRANTD_TEST_DATABASE_URL names PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod common;
 
@@ -117,6 +118,10 @@ impl Cluster {
     }
 
     fn token(&self, user: u16, scopes: &[&str], roles: &[DirectoryRole]) -> String {
+        self.token_for(demo::user_id(user), scopes, roles)
+    }
+
+    fn token_for(&self, user: ObjectId, scopes: &[&str], roles: &[DirectoryRole]) -> String {
         let now = chrono::Utc::now().timestamp();
         let c = Claims {
             iss: DEV_ISSUER.into(),
@@ -125,8 +130,8 @@ impl Cluster {
             nbf: Some(now - 5),
             iat: Some(now),
             tid: DEMO_TENANT.to_string(),
-            oid: Some(demo::user_id(user).to_string()),
-            sub: Some(demo::user_id(user).to_string()),
+            oid: Some(user.to_string()),
+            sub: Some(user.to_string()),
             idtyp: Some("user".into()),
             scp: Some(scopes.join(" ")),
             wids: roles.iter().map(|r| r.template_id().to_string()).collect(),
@@ -214,6 +219,61 @@ impl Cluster {
     async fn cancel(&self, n: usize, user: u16, id: &str) -> (u16, Value) {
         self.call(n, reqwest::Method::POST, &format!("{V1}/assignmentRequests/{id}/cancel"), &self.end_user(user), None)
             .await
+    }
+
+    /// A self-service policy on package 2 for every member, approved in one stage by
+    /// `APPROVER`; its id.
+    async fn approval_policy(&self) -> String {
+        let body = json!({
+            "displayName": "Approved by Pradeep", "description": "load test",
+            "allowedTargetScope": "allMemberUsers", "specificAllowedTargets": [],
+            "expiration": {"type": "noExpiration"},
+            "requestorSettings": {"enableTargetsToSelfAddAccess": true, "enableTargetsToSelfUpdateAccess": false,
+                "enableTargetsToSelfRemoveAccess": false, "allowCustomAssignmentSchedule": false,
+                "enableOnBehalfRequestorsToAddAccess": false, "enableOnBehalfRequestorsToUpdateAccess": false,
+                "enableOnBehalfRequestorsToRemoveAccess": false, "onBehalfRequestors": []},
+            "requestApprovalSettings": {"isApprovalRequiredForAdd": true, "isApprovalRequiredForUpdate": false,
+                "stages": [{"durationBeforeAutomaticDenial": "P14D", "isApproverJustificationRequired": false,
+                    "isEscalationEnabled": false, "durationBeforeEscalation": "PT0S",
+                    "primaryApprovers": [{"@odata.type": "#microsoft.graph.singleUser",
+                        "userId": demo::user_id(APPROVER).to_string()}],
+                    "fallbackPrimaryApprovers": [], "escalationApprovers": [], "fallbackEscalationApprovers": []}]},
+            "accessPackage": {"id": demo::access_package_id(2).to_string()}
+        });
+        let (status, r) =
+            self.call(0, reqwest::Method::POST, &format!("{V1}/assignmentPolicies"), &self.admin(), Some(&body)).await;
+        assert_eq!(status, 201, "{r}");
+        r["id"].as_str().unwrap().to_string()
+    }
+
+    /// `user`'s own UserAdd on package 2 under `policy`, once its approval is open; the id.
+    async fn ask_approval(&self, n: usize, user: ObjectId, policy: &str) -> String {
+        let body = json!({"requestType": "userAdd", "justification": "load test", "assignment": {
+            "accessPackageId": demo::access_package_id(2).to_string(),
+            "assignmentPolicyId": policy, "targetId": user.to_string()}});
+        let token = self.token_for(user, &[SCOPE_SUBJECT_ACCESS], &[]);
+        let (status, r) =
+            self.call(n, reqwest::Method::POST, &format!("{V1}/assignmentRequests"), &token, Some(&body)).await;
+        assert_eq!(status, 201, "userAdd by {user}: {r}");
+        let id = r["id"].as_str().unwrap().to_string();
+        self.wait_all(n, std::slice::from_ref(&id), "pendingApproval", Duration::from_secs(10)).await;
+        id
+    }
+
+    /// The approver's decision on the request's one stage, on instance `n`: (status, body).
+    async fn decide(&self, n: usize, id: &str, verdict: &str) -> (u16, Value) {
+        let token = self.token(APPROVER, &[SCOPE_READ_WRITE_ALL], &[]);
+        let path = format!("{V1}/accessPackageAssignmentApprovals/{id}/stages");
+        let (status, stages) = self.call(n, reqwest::Method::GET, &path, &token, None).await;
+        assert_eq!(status, 200, "stages of {id}: {stages}");
+        let stage = stages["value"][0]["id"].as_str().unwrap().to_string();
+        let body = json!({"reviewResult": verdict, "justification": "load test"});
+        self.call(n, reqwest::Method::PATCH, &format!("{path}/{stage}"), &token, Some(&body)).await
+    }
+
+    async fn cancel_own(&self, n: usize, user: ObjectId, id: &str) -> (u16, Value) {
+        let token = self.token_for(user, &[SCOPE_SUBJECT_ACCESS], &[]);
+        self.call(n, reqwest::Method::POST, &format!("{V1}/assignmentRequests/{id}/cancel"), &token, None).await
     }
 
     async fn state(&self, n: usize, id: &str) -> String {
@@ -304,17 +364,75 @@ impl Drop for Cluster {
     }
 }
 
+/// Pradeep decides the approvals of the load.
+const APPROVER: u16 = 12;
+
 #[derive(Default)]
 struct Load {
     admin_adds: Vec<(String, ObjectId)>,
     canceled: Vec<String>,
     raced: usize,
+    /// Requests approved (to be delivered) and their targets.
+    approved: Vec<(String, ObjectId)>,
+    denied: Vec<String>,
+    /// Approval and cancel, or approval and denial, sent to the two instances at once.
+    decision_races: usize,
+}
+
+impl Load {
+    fn extend(&mut self, l: Load) {
+        self.admin_adds.extend(l.admin_adds);
+        self.canceled.extend(l.canceled);
+        self.raced += l.raced;
+        self.approved.extend(l.approved);
+        self.denied.extend(l.denied);
+        self.decision_races += l.decision_races;
+    }
+}
+
+/// One approval round on instances `a` and `b`: a new user asks under `policy`, then by `i % 4`
+/// the approver approves, or denies, or approves on `a` while the user cancels on `b` at once
+/// (exactly one wins), or approves on `a` while denying on `b` at once (exactly one wins).
+async fn approval_round(c: &Cluster, load: &mut Load, k: usize, i: usize, a: usize, policy: &str) {
+    let b = 1 - a;
+    let user = c.new_user(b, &format!("p{k}r{i}")).await;
+    let id = c.ask_approval(a, user, policy).await;
+    match i % 4 {
+        0 => {
+            let (status, body) = c.decide(b, &id, "Approve").await;
+            assert_eq!(status, 204, "approve {id}: {body}");
+            load.approved.push((id, user));
+        }
+        1 => {
+            let (status, body) = c.decide(b, &id, "Deny").await;
+            assert_eq!(status, 204, "deny {id}: {body}");
+            load.denied.push(id);
+        }
+        2 => {
+            let ((approve, ab), (cancel, cb)) = tokio::join!(c.decide(a, &id, "Approve"), c.cancel_own(b, user, &id));
+            load.decision_races += 1;
+            match (approve, cancel) {
+                (204, 409) => load.approved.push((id, user)),
+                (409, 200) => load.canceled.push(id),
+                other => panic!("approve and cancel of {id} at once answered {other:?}: {ab} / {cb}"),
+            }
+        }
+        _ => {
+            let ((approve, ab), (deny, db)) = tokio::join!(c.decide(a, &id, "Approve"), c.decide(b, &id, "Deny"));
+            load.decision_races += 1;
+            match (approve, deny) {
+                (204, 409) => load.approved.push((id, user)),
+                (409, 204) => load.denied.push(id),
+                other => panic!("approve and deny of {id} at once answered {other:?}: {ab} / {db}"),
+            }
+        }
+    }
 }
 
 /// One load worker: alternates instances; each round an AdminAdd for a new user, and a UserAdd
 /// by one of its own end users canceled on the other instance (every third round by both
 /// instances at once: exactly one wins).
-async fn worker(c: Arc<Cluster>, k: usize, users: [u16; 2], deadline: Instant, rounds: usize) -> Load {
+async fn worker(c: Arc<Cluster>, k: usize, users: [u16; 2], deadline: Instant, rounds: usize, policy: String) -> Load {
     let mut load = Load::default();
     for i in 0..rounds {
         if Instant::now() > deadline {
@@ -340,6 +458,7 @@ async fn worker(c: Arc<Cluster>, k: usize, users: [u16; 2], deadline: Instant, r
             assert_eq!(status, 200, "cancel of {id}: {body}");
         }
         load.canceled.push(id);
+        approval_round(&c, &mut load, k, i, a, &policy).await;
     }
     load
 }
@@ -348,51 +467,67 @@ async fn worker(c: Arc<Cluster>, k: usize, users: [u16; 2], deadline: Instant, r
 async fn two_instances_share_a_mixed_load_and_apply_every_transition_once() {
     let Some(c) = Cluster::start().await else { return };
     let c = Arc::new(c);
+    let policy = c.approval_policy().await;
     let started = Instant::now();
     let deadline = started + Duration::from_secs(10);
     let mut tasks = Vec::new();
     for k in 0..4usize {
         let users = [3 + 2 * k as u16, 4 + 2 * k as u16];
-        tasks.push(tokio::spawn(worker(c.clone(), k, users, deadline, 25)));
+        tasks.push(tokio::spawn(worker(c.clone(), k, users, deadline, 25, policy.clone())));
     }
     let mut load = Load::default();
     for t in tasks {
-        let l = t.await.unwrap();
-        load.admin_adds.extend(l.admin_adds);
-        load.canceled.extend(l.canceled);
-        load.raced += l.raced;
+        load.extend(t.await.unwrap());
     }
     let sent = started.elapsed();
     // Left pending on purpose: two users' requests wait for their manager's approval.
     let pending = [c.user_add(0, 11).await, c.user_add(1, 12).await];
     let ids: Vec<String> = load.admin_adds.iter().map(|(id, _)| id.clone()).collect();
+    let approved: Vec<String> = load.approved.iter().map(|(id, _)| id.clone()).collect();
     let settle = c.wait_all(1, &ids, "delivered", Duration::from_secs(30)).await;
+    c.wait_all(0, &approved, "delivered", Duration::from_secs(30)).await;
     c.wait_all(0, &load.canceled, "canceled", Duration::from_secs(10)).await;
+    c.wait_all(1, &load.denied, "denied", Duration::from_secs(10)).await;
     c.wait_all(0, &pending, "pendingApproval", Duration::from_secs(10)).await;
-    let targets: Vec<ObjectId> = load.admin_adds.iter().map(|(_, t)| *t).collect();
+    let targets: Vec<ObjectId> = load.admin_adds.iter().chain(&load.approved).map(|(_, t)| *t).collect();
     c.check_delivered_once(0, &targets).await;
-    for (n, id) in ids.iter().enumerate() {
+    for (n, id) in ids.iter().chain(&approved).enumerate() {
         assert_eq!(c.transitions_to(n % 2, id, "-> Delivered/Delivered").await, 1, "deliveries of {id}");
         assert_eq!(c.transitions_to(n % 2, id, "-> Delivering/Delivering").await, 1, "routings of {id}");
     }
     for id in &load.canceled {
         assert_eq!(c.transitions_to(0, id, "-> Canceled/Cancelled").await, 1, "cancels of {id}");
+        assert_eq!(c.transitions_to(0, id, "-> Delivering/Delivering").await, 0, "{id} was canceled, never routed");
+    }
+    for id in &load.denied {
+        assert_eq!(c.transitions_to(1, id, "-> Denied/Denied").await, 1, "denials of {id}");
+        assert_eq!(c.transitions_to(1, id, "-> Delivering/Delivering").await, 0, "{id} was denied, never routed");
     }
     let pending: HashSet<String> = pending.into_iter().collect();
     let all = c.all_requests(1).await;
-    assert_eq!(all.len(), ids.len() + load.canceled.len() + pending.len());
+    let denied: HashSet<&String> = load.denied.iter().collect();
+    assert_eq!(all.len(), ids.len() + approved.len() + load.canceled.len() + load.denied.len() + pending.len());
     for (id, state) in &all {
         if pending.contains(id) {
             assert_eq!(state, "pendingApproval");
+        } else if denied.contains(id) {
+            assert_eq!(state, "denied");
         } else {
             assert!(state == "delivered" || state == "canceled", "{id} is {state}");
         }
     }
+    assert!(
+        !load.approved.is_empty() && !load.denied.is_empty() && load.decision_races > 0,
+        "every kind of decision ran"
+    );
     eprintln!(
-        "mixed load: {} adminAdds delivered, {} userAdds canceled ({} by racing cancels), {} pending; sent in {:?}, settled {:?} later",
+        "mixed load: {} adminAdds delivered, {} approved and delivered, {} denied, {} canceled ({} by racing cancels), {} decisions raced across instances, {} pending; sent in {:?}, settled {:?} later",
         ids.len(),
+        approved.len(),
+        load.denied.len(),
         load.canceled.len(),
         load.raced,
+        load.decision_races,
         pending.len(),
         sent,
         settle

@@ -10,6 +10,7 @@ mod item;
 mod lifecycle;
 mod plan;
 
+pub use finish::end_of;
 pub use item::run_item;
 pub use lifecycle::{expire, reprocess_assignment_job, watchdog};
 pub use plan::deliver;

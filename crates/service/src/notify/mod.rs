@@ -83,6 +83,11 @@ pub struct Notice {
     /// The request's state when the notice was made (the mail says what happened then, even if
     /// the request moved on before the mail went out).
     pub state: RequestState,
+    /// For an expiry notice: the assignment's end it warns of. At send time the notice is
+    /// dropped unless the assignment still holds access and still ends then (an extension or a
+    /// removal makes it moot; the extension's delivery plans notices of its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_end: Option<DateTime<Utc>>,
 }
 
 /// A durable job that mails `kind` about `request` to `recipients` (deduplicated). Store it
@@ -96,13 +101,47 @@ pub fn notice_job(
     let mut to = recipients.to_vec();
     to.sort();
     to.dedup();
-    let notice = Notice { kind, request_id: request.id.to_string(), recipients: to, state: request.state };
+    let notice =
+        Notice { kind, request_id: request.id.to_string(), recipients: to, state: request.state, expected_end: None };
+    notice_at(notice, request, now)
+}
+
+fn notice_at(notice: Notice, request: &AssignmentRequest, run_at: DateTime<Utc>) -> NewJob {
     NewJob {
         kind: NOTIFY_JOB.into(),
         subject: request.id.0,
         payload: serde_json::to_value(&notice).unwrap_or_default(),
-        run_at: now,
+        run_at,
     }
+}
+
+/// How many days before an assignment's end its target is told (Entra mails at 14 days and
+/// at 1 day, the same moments as the expiry custom extension stages).
+pub const EXPIRY_NOTICE_DAYS: [u32; 2] = [14, 1];
+
+/// The expiry notices of a grant that just finished with an end date: one job per moment in
+/// `EXPIRY_NOTICE_DAYS` still in the future, to the target, each carrying the end it warns of.
+pub fn expiry_notices(r: &AssignmentRequest, now: DateTime<Utc>) -> Vec<NewJob> {
+    let granted = matches!(r.state, RequestState::Delivered | RequestState::PartiallyDelivered);
+    if !granted || r.request_type.is_remove() {
+        return Vec::new();
+    }
+    let Some(end) = r.schedule.expiration.as_ref().and_then(|e| e.end_date_time) else { return Vec::new() };
+    EXPIRY_NOTICE_DAYS
+        .iter()
+        .map(|&days| (days, end - chrono::Duration::days(i64::from(days))))
+        .filter(|&(_, at)| at > now)
+        .map(|(days, at)| {
+            let notice = Notice {
+                kind: NoticeKind::AssignmentExpiring { days },
+                request_id: r.id.to_string(),
+                recipients: vec![r.target_id],
+                state: r.state,
+                expected_end: Some(end),
+            };
+            notice_at(notice, r, at)
+        })
+        .collect()
 }
 
 /// The requestor and the target of a request (one person when they are the same; only the
@@ -117,7 +156,8 @@ pub fn requestor_and_target(r: &AssignmentRequest) -> Vec<ObjectId> {
 /// The notices a change of a request causes: approvers newly asked (`Followups.asked`: a stage
 /// started, its fallback approvers, escalation approvers) are mailed with the matching kind;
 /// leaving PendingApproval for delivery or a scheduled start mails the requestor and target
-/// that it was approved; Denied, Delivered and a failed delivery mail them the outcome.
+/// that it was approved; Denied, Delivered and a failed delivery mail them the outcome; a grant
+/// with an end date also plans the target's expiry notices (`expiry_notices`).
 /// Cancel mails nobody (the requestor or an administrator did it).
 pub fn request_notices(
     r: &AssignmentRequest,
@@ -151,6 +191,7 @@ pub fn request_notices(
         _ => return jobs,
     };
     jobs.push(notice_job(kind, r, &requestor_and_target(r), now));
+    jobs.extend(expiry_notices(r, now));
     jobs
 }
 

@@ -8,6 +8,7 @@ use super::{Notice, NOTIFY_JOB};
 use crate::requests::Ctx;
 use crate::runner::{JobError, JobHandler};
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use grantd_domain::directory::User;
 use grantd_domain::request::AssignmentRequest;
 use grantd_domain::{AssignmentRequestId, TenantId};
@@ -130,6 +131,15 @@ impl NotifyHandler {
         }
     }
 
+    /// An expiry notice is still due: the request's assignment holds access and ends at `end`.
+    async fn still_ends(&self, tenant: TenantId, r: &AssignmentRequest, end: DateTime<Utc>) -> Result<bool, JobError> {
+        let Some(id) = r.assignment_id else { return Ok(false) };
+        let Some(a) = self.ctx.store.get_assignment(tenant, id).await.map_err(retry)? else { return Ok(false) };
+        // Stored times may be rounded to the microsecond; an extension moves the end by far more.
+        let same = crate::delivery::end_of(&a).is_some_and(|e| (e - end).num_milliseconds().abs() < 1000);
+        Ok(a.state.holds_access() && same)
+    }
+
     async fn facts(&self, tenant: TenantId, notice: &Notice, r: &AssignmentRequest) -> Result<RenderFacts, JobError> {
         let store = &self.ctx.store;
         let package = store
@@ -172,6 +182,12 @@ impl NotifyHandler {
             tracing::info!(request = %job.subject, kind = notice.kind.name(), "notice about a deleted request dropped");
             return Ok(());
         };
+        if let Some(end) = notice.expected_end {
+            if !self.still_ends(tenant, &r, end).await? {
+                tracing::info!(request = %r.id, kind = notice.kind.name(), "expiry notice dropped: the assignment was extended or ended");
+                return Ok(());
+            }
+        }
         let Some(transport) = &self.mailer.transport else {
             self.record(tenant, &notice, &r, "skipped", "mail is disabled (no smtp_url)".into()).await;
             return Ok(());

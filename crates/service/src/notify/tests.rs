@@ -198,3 +198,48 @@ fn an_unusable_sender_or_url_is_refused_up_front() {
     assert!(Mailer::new(&MailSettings { smtp_url: Some("ftp://x".into()), ..ok.clone() }).is_err());
     assert!(Mailer::new(&MailSettings { smtp_url: Some("smtp://127.0.0.1:2525".into()), ..ok }).unwrap().enabled());
 }
+
+#[test]
+fn a_grant_with_an_end_plans_the_targets_expiry_notices_at_14_days_and_1_day() {
+    use grantd_domain::policy::Expiration;
+    let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    let (me, target) = (ObjectId::new(), ObjectId::new());
+    let mut r = request(RequestState::Delivered, Some(me), target);
+    let end = now + chrono::Duration::days(30);
+    r.schedule.expiration = Some(Expiration::at(end));
+    let jobs = request_notices(&r, RequestState::Delivering, &[], now);
+    let expiring: Vec<(u32, DateTime<Utc>, Notice)> = jobs
+        .iter()
+        .zip(notices(&jobs))
+        .filter_map(|(j, n)| match n.kind {
+            NoticeKind::AssignmentExpiring { days } => Some((days, j.run_at, n)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(expiring.len(), 2, "{jobs:?}");
+    assert_eq!((expiring[0].0, expiring[0].1), (14, end - chrono::Duration::days(14)));
+    assert_eq!((expiring[1].0, expiring[1].1), (1, end - chrono::Duration::days(1)));
+    for (_, _, n) in &expiring {
+        assert_eq!(n.recipients, vec![target], "only the target is told");
+        assert_eq!(n.expected_end, Some(end));
+    }
+    // Ten days left: only the one-day notice is still ahead.
+    r.schedule.expiration = Some(Expiration::at(now + chrono::Duration::days(10)));
+    let days: Vec<NoticeKind> = notices(&expiry_notices(&r, now)).into_iter().map(|n| n.kind).collect();
+    assert_eq!(days, vec![NoticeKind::AssignmentExpiring { days: 1 }]);
+    // No end, a removal, or a failed delivery: nothing to warn of.
+    r.schedule.expiration = None;
+    assert!(expiry_notices(&r, now).is_empty());
+    r.schedule.expiration = Some(Expiration::at(end));
+    r.request_type = RequestType::AdminRemove;
+    assert!(expiry_notices(&r, now).is_empty());
+    r.request_type = RequestType::UserAdd;
+    r.state = RequestState::DeliveryFailed;
+    assert!(expiry_notices(&r, now).is_empty());
+    // An ordinary notice carries no end.
+    assert!(!notice_job(NoticeKind::RequestDelivered, &r, &[me], now)
+        .payload
+        .as_object()
+        .unwrap()
+        .contains_key("expectedEnd"));
+}
