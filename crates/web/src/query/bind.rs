@@ -9,6 +9,10 @@ use grantd_odata::{BinaryOp, Expr, LambdaKind, Literal};
 
 /// Most subqueries (navigation hops and lambdas) one `$filter` may compile to.
 pub const MAX_SUBQUERIES: usize = 8;
+/// The longest property path a filter may name. No declared field is deeper than three segments
+/// and at most `MAX_SUBQUERIES` navigations lead to one, so a longer path cannot resolve; refusing
+/// it up front keeps binding linear (the lookups below try every split of the path).
+pub const MAX_PATH_SEGMENTS: usize = 32;
 
 pub(crate) fn invalid(message: impl Into<String>) -> GraphError {
     GraphError::invalid_filter(message)
@@ -199,6 +203,12 @@ impl Binder {
     /// Resolves a property path: a declared field (possibly a denormalised path such as
     /// `catalog/id`), or single-valued navigations followed by a field of the target.
     fn resolve(&mut self, catalog: &'static FieldCatalog, path: &[String]) -> GraphResult<(&'static Field, Vec<Nav>)> {
+        if path.len() > MAX_PATH_SEGMENTS {
+            return Err(invalid(format!(
+                "A property path in the filter has {} segments; at most {MAX_PATH_SEGMENTS} are allowed.",
+                path.len()
+            )));
+        }
         if let Some(f) = catalog.field(path) {
             if !f.filterable {
                 return Err(invalid(format!("Filtering on '{}' is not supported.", path.join("/"))));
