@@ -80,6 +80,11 @@ pub struct FieldCatalog {
     pub default_order: &'static [(&'static str, bool)],
 }
 
+/// No declared field or relation path has more segments than this (checked by a test over every
+/// catalog), so a longer path is unknown without building its key. Binding tries every split of
+/// a path; this keeps each try constant-time however long the path.
+pub const MAX_PATH_DEPTH: usize = 4;
+
 fn key(path: &[String]) -> String {
     path.iter().map(|s| s.to_ascii_lowercase()).collect::<Vec<_>>().join("/")
 }
@@ -87,10 +92,16 @@ fn key(path: &[String]) -> String {
 impl FieldCatalog {
     /// Looks up a path case-insensitively (Graph treats property paths that way in `$filter`).
     pub fn field(&self, path: &[String]) -> Option<&'static Field> {
+        if path.len() > MAX_PATH_DEPTH {
+            return None;
+        }
         let key = key(path);
         self.fields.iter().find(|f| f.paths.iter().any(|p| *p == key))
     }
     pub fn relation(&self, path: &[String]) -> Option<&'static Relation> {
+        if path.len() > MAX_PATH_DEPTH {
+            return None;
+        }
         let key = key(path);
         self.relations.iter().find(|r| r.path == key)
     }

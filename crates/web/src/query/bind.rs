@@ -420,6 +420,12 @@ impl Binder {
         body: Option<&Expr>,
     ) -> GraphResult<Filter> {
         let rel = self.relative(scope, collection)?.to_vec();
+        if rel.len() > MAX_PATH_SEGMENTS {
+            return Err(invalid(format!(
+                "A property path in the filter has {} segments; at most {MAX_PATH_SEGMENTS} are allowed.",
+                rel.len()
+            )));
+        }
         if rel.is_empty() {
             return Err(unsupported("A lambda over the range variable itself"));
         }

@@ -49,3 +49,25 @@ pub fn exercise(raw_query: &str) -> usize {
     }
     bound
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_declared_path_is_deeper_than_the_lookup_bound() {
+        for v in [ApiVersion::V1, ApiVersion::Beta] {
+            for (catalog, _, _) in targets(v) {
+                let depth = |p: &str| p.split('/').count();
+                for f in catalog.fields {
+                    for p in f.paths {
+                        assert!(depth(p) <= grantd_domain::fields::MAX_PATH_DEPTH, "{}: {p}", catalog.entity);
+                    }
+                }
+                for r in catalog.relations {
+                    assert!(depth(r.path) <= grantd_domain::fields::MAX_PATH_DEPTH, "{}: {}", catalog.entity, r.path);
+                }
+            }
+        }
+    }
+}

@@ -148,3 +148,10 @@ fn an_overlong_property_path_is_refused_before_any_lookup() {
     let e = bind(&POLICY_V1, &just).unwrap_err();
     assert!(!e.message.contains("segments"), "a path at the limit is looked up: {}", e.message);
 }
+
+#[test]
+fn an_overlong_lambda_collection_path_is_refused() {
+    let long = format!("accessPackages/{}any(p: p/id eq 'x')", "es/".repeat(400));
+    let e = bind(&CATALOG_V1, &long).unwrap_err();
+    assert!(e.message.contains("401 segments; at most 32"), "{}", e.message);
+}
