@@ -49,6 +49,10 @@ pub struct Config {
     pub connectors: Vec<grantd_service::connectors::ConnectorConfig>,
     pub portal: PortalConfig,
     pub extensions: ExtensionsConfig,
+    /// Verified ID: the issuers of verifiable credentials and how `did:web` is resolved
+    /// (docs/policies.md).
+    #[serde(default)]
+    pub verified_id: grantd_service::verified_id::VerifiedIdConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -168,6 +172,7 @@ impl Default for Config {
                 signing_key_file: String::new(),
                 hmac_key_file: String::new(),
             },
+            verified_id: grantd_service::verified_id::VerifiedIdConfig::default(),
         }
     }
 }
@@ -242,6 +247,7 @@ impl Config {
         for c in &self.connectors {
             c.validate().map_err(anyhow::Error::msg)?;
         }
+        grantd_service::verified_id::Verifier::new(&self.verified_id).map_err(anyhow::Error::msg)?;
         if !matches!(self.log_format.as_str(), "text" | "json") {
             anyhow::bail!("log_format must be \"text\" or \"json\"");
         }
