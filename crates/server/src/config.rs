@@ -396,6 +396,36 @@ client_secret = "s3cret"
     }
 
     #[test]
+    fn verified_id_issuers_come_from_the_file_with_jwks_as_text_or_table() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "g.toml",
+                r#"
+[verified_id]
+allow_http = true
+
+[[verified_id.issuers]]
+did = "did:example:hr"
+jwks = '{"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": "a", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}'
+
+[[verified_id.issuers]]
+did = "did:example:payroll"
+[verified_id.issuers.jwks]
+keys = [{kty = "OKP", crv = "Ed25519", kid = "b", x = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]
+"#,
+            )?;
+            let c = Config::load(Some(Path::new("g.toml"))).map_err(|e| e.to_string())?;
+            assert!(c.verified_id.allow_http);
+            assert_eq!(c.verified_id.issuers.len(), 2);
+            assert_eq!(c.verified_id.timeout_secs, 10);
+            jail.create_file("bad.toml", "[[verified_id.issuers]]\ndid = \"did:example:x\"\njwks = '{}'\n")?;
+            let e = Config::load(Some(Path::new("bad.toml"))).map(|_| ()).unwrap_err().to_string();
+            assert!(e.contains("keys"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn oidc_needs_an_issuer() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("GRANTD_AUTH__MODE", "oidc");
