@@ -11,6 +11,7 @@ pub mod delivery;
 pub mod directory;
 pub mod error;
 pub mod extension;
+pub mod external_users;
 pub mod fields;
 pub mod filter;
 pub mod ids;

@@ -49,6 +49,10 @@ pub struct Config {
     pub connectors: Vec<grantd_service::connectors::ConnectorConfig>,
     pub portal: PortalConfig,
     pub extensions: ExtensionsConfig,
+    /// Verified ID: the issuers of verifiable credentials and how `did:web` is resolved
+    /// (docs/policies.md).
+    #[serde(default)]
+    pub verified_id: grantd_service::verified_id::VerifiedIdConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -168,6 +172,7 @@ impl Default for Config {
                 signing_key_file: String::new(),
                 hmac_key_file: String::new(),
             },
+            verified_id: grantd_service::verified_id::VerifiedIdConfig::default(),
         }
     }
 }
@@ -242,6 +247,7 @@ impl Config {
         for c in &self.connectors {
             c.validate().map_err(anyhow::Error::msg)?;
         }
+        grantd_service::verified_id::Verifier::new(&self.verified_id).map_err(anyhow::Error::msg)?;
         if !matches!(self.log_format.as_str(), "text" | "json") {
             anyhow::bail!("log_format must be \"text\" or \"json\"");
         }
@@ -385,6 +391,36 @@ client_secret = "s3cret"
             )?;
             let e = Config::load(Some(Path::new("bad.toml"))).map(|_| ()).unwrap_err().to_string();
             assert!(e.contains("signing_secret"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn verified_id_issuers_come_from_the_file_with_jwks_as_text_or_table() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "g.toml",
+                r#"
+[verified_id]
+allow_http = true
+
+[[verified_id.issuers]]
+did = "did:example:hr"
+jwks = '{"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": "a", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}'
+
+[[verified_id.issuers]]
+did = "did:example:payroll"
+[verified_id.issuers.jwks]
+keys = [{kty = "OKP", crv = "Ed25519", kid = "b", x = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]
+"#,
+            )?;
+            let c = Config::load(Some(Path::new("g.toml"))).map_err(|e| e.to_string())?;
+            assert!(c.verified_id.allow_http);
+            assert_eq!(c.verified_id.issuers.len(), 2);
+            assert_eq!(c.verified_id.timeout_secs, 10);
+            jail.create_file("bad.toml", "[[verified_id.issuers]]\ndid = \"did:example:x\"\njwks = '{}'\n")?;
+            let e = Config::load(Some(Path::new("bad.toml"))).map(|_| ()).unwrap_err().to_string();
+            assert!(e.contains("keys"), "{e}");
             Ok(())
         });
     }

@@ -130,7 +130,10 @@ pub async fn start_with_clock(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Re
     );
     let extension_settings =
         grantd_web::extensions::Settings { jwks: Arc::new(signer.jwks()), allow_http: cfg.extensions.allow_http };
+    let verified_id =
+        Arc::new(grantd_service::verified_id::Verifier::new(&cfg.verified_id).map_err(anyhow::Error::msg)?);
     let state = AppState {
+        verified_id: verified_id.clone(),
         store: store.clone(),
         auth,
         clock: clock.clone(),
@@ -162,7 +165,7 @@ pub async fn start_with_clock(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Re
     }
     let (stop_runners, stop_rx) = tokio::sync::watch::channel(false);
     let mut runners = Vec::new();
-    let service = state_service(&store, &clock, &wake);
+    let service = state_service(&store, &clock, &wake, &verified_id);
     let connectors = grantd_service::connectors::Connectors::from_config(store.clone(), &cfg.connectors)
         .map_err(anyhow::Error::msg)?;
     let delivery = grantd_service::delivery::Delivery {
@@ -234,14 +237,21 @@ pub fn register_handlers(
         .register(Arc::new(d::AssignmentReprocessHandler(delivery.clone())))
         .register(Arc::new(grantd_service::approvals::TimeoutHandler(ctx.clone())))
         .register(Arc::new(grantd_service::approvals::EscalateHandler(ctx.clone())))
+        .register(Arc::new(grantd_service::external_users::LifecycleHandler(ctx.clone())))
 }
 
 fn state_service(
     store: &Store,
     clock: &Arc<dyn Clock>,
     wake: &Arc<tokio::sync::Notify>,
+    verified_id: &Arc<grantd_service::verified_id::Verifier>,
 ) -> grantd_service::requests::Ctx {
-    grantd_service::requests::Ctx { store: store.clone(), clock: clock.clone(), wake: wake.clone() }
+    grantd_service::requests::Ctx {
+        store: store.clone(),
+        clock: clock.clone(),
+        wake: wake.clone(),
+        verified_id: verified_id.clone(),
+    }
 }
 
 pub async fn start(cfg: &Config) -> anyhow::Result<Running> {

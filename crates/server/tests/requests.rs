@@ -100,7 +100,12 @@ async fn an_acknowledged_request_is_delivered_from_the_database_alone() {
     // "Restart": a runner over the same store, with only what the database holds.
     let clock: Arc<dyn grantd_domain::Clock> = Arc::new(s.clock.clone());
     let wake = Arc::new(tokio::sync::Notify::new());
-    let ctx = Ctx { store: s.store.clone(), clock: clock.clone(), wake: wake.clone() };
+    let ctx = Ctx {
+        store: s.store.clone(),
+        clock: clock.clone(),
+        wake: wake.clone(),
+        verified_id: Arc::new(grantd_service::verified_id::Verifier::disabled()),
+    };
     let runner = grantd_service::Runner::new(s.store.clone(), clock, grantd_service::RunnerConfig::default(), wake);
     let runner = grantd::register_handlers(runner, &ctx, &Delivery::builtin(ctx.clone()));
     while runner.run_once().await.unwrap() {}
@@ -115,7 +120,12 @@ async fn an_acknowledged_request_is_delivered_from_the_database_alone() {
     // Running the delivery again (a job replayed after a lost lease) changes nothing.
     let tenant = demo::DEMO_TENANT;
     let clock: Arc<dyn grantd_domain::Clock> = Arc::new(s.clock.clone());
-    let ctx = Ctx { store: s.store.clone(), clock, wake: Arc::new(tokio::sync::Notify::new()) };
+    let ctx = Ctx {
+        store: s.store.clone(),
+        clock,
+        wake: Arc::new(tokio::sync::Notify::new()),
+        verified_id: Arc::new(grantd_service::verified_id::Verifier::disabled()),
+    };
     grantd_service::delivery::deliver(&Delivery::builtin(ctx), tenant, id.parse().unwrap()).await.unwrap();
     assert_eq!(assignments_of(&s, demo::access_package_id(2), target).await.len(), 1);
     let history = s.get(&format!("{BETA}/assignmentRequests/{id}"), &s.admin()).await;

@@ -282,3 +282,36 @@ async fn admin_add_for_an_email_not_in_the_directory_creates_a_guest() {
     assert_eq!(r.status, 404, "{}", r.text);
     s.stop().await;
 }
+
+/// `isAnswerEditable`: an update (the target's userUpdate or an administrator's adminUpdate)
+/// may change the answer to an editable question, never to one that is not.
+#[tokio::test]
+async fn a_non_editable_answer_cannot_be_changed_by_an_update() {
+    let s = TestServer::start().await;
+    let (admin, me) = (s.admin(), s.end_user(9));
+    let mut b = policy_body(demo::access_package_id(2), "Fixed badge", true);
+    b["questions"] = json!([
+        {"@odata.type": "#microsoft.graph.accessPackageTextInputQuestion", "id": "badge", "text": "Badge number?",
+         "isRequired": true, "isAnswerEditable": false, "regexPattern": "[0-9]{4}", "sequence": 1},
+        {"@odata.type": "#microsoft.graph.accessPackageTextInputQuestion", "id": "desk", "text": "Desk?",
+         "isRequired": false, "isAnswerEditable": true, "sequence": 2}
+    ]);
+    let policy = make_policy(&s, &b).await;
+    let text = "accessPackageTextInputQuestion";
+    let mut add = add_body("userAdd", demo::access_package_id(2), Some(policy), demo::user_id(9));
+    add["answers"] = json!([answer("badge", text, "1234"), answer("desk", text, "4F")]);
+    let r = create(&s, true, &me, &add).await;
+    let done = wait_terminal(&s, true, r["id"].as_str().unwrap()).await;
+    assert_eq!(done["state"], "delivered", "{done}");
+    let a = s.get(&format!("{}/{}?$expand=assignment", requests(true), r["id"].as_str().unwrap()), &admin).await;
+    let aid = a.body["assignment"]["id"].as_str().unwrap().to_string();
+    let update = |kind: &str, answers: Value| json!({"requestType": kind, "assignment": {"id": aid, "assignmentPolicyId": policy.to_string()}, "answers": answers});
+    for (token, kind) in [(&me, "userUpdate"), (&admin, "adminUpdate")] {
+        let body = update(kind, json!([answer("badge", text, "9999")]));
+        refused(&s, token, body, 400, "InvalidAnswer", "isAnswerEditable").await;
+    }
+    // The editable one may change.
+    let r = s.post(&requests(false), &me, &update("userUpdate", json!([answer("desk", text, "5A")]))).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    s.stop().await;
+}

@@ -5,6 +5,8 @@
 //! additionalAccess.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod common;
+mod golden;
+mod policy_support;
 mod request_support;
 
 use common::{TestServer, BETA, V1};
@@ -185,5 +187,29 @@ async fn additional_access_lists_assignments_whose_target_also_holds_the_other_p
     assert_eq!(s.get(&format!("{V1}/assignments/{back}"), &admin).await.body["value"].as_array().unwrap().len(), 1);
     let bad = s.get(&format!("{V1}/assignments/additionalAccess(accessPackageId='{}')", pkg(3)), &admin).await;
     assert_eq!(bad.status, 400, "{}", bad.text);
+    s.stop().await;
+}
+
+/// The docs' example (accesspackage-post-incompatibleaccesspackage.md, byte for byte, naming the
+/// docs' package id) is accepted on both versions, and the list matches the docs' list example
+/// (accesspackage-list-incompatibleaccesspackages.md).
+#[tokio::test]
+async fn the_docs_incompatible_package_examples_are_accepted_and_matched() {
+    let s = TestServer::start().await;
+    let admin = s.admin();
+    let docs_id: grantd_domain::AccessPackageId = "c0a74b4d-2694-4d5d-a964-1bee4ff0aaf2".parse().unwrap();
+    policy_support::package_with_id(&s, demo::catalog_id(1), docs_id, "accesspackage").await;
+    let request = golden::parse(include_str!("golden/v1-post-incompatibleaccesspackage.request.json"));
+    let docs_list = golden::parse(include_str!("golden/v1-list-incompatibleaccesspackages.response.json"));
+    for (base, n) in [(V1, 2), (BETA, 3)] {
+        let one = format!("{base}/accessPackages/{}", pkg(n));
+        let r = s.post(&format!("{one}/incompatibleAccessPackages/$ref"), &admin, &request).await;
+        assert_eq!(r.status, 204, "{}", r.text);
+        let list = s.get(&format!("{one}/incompatibleAccessPackages"), &admin).await;
+        assert_eq!(list.status, 200, "{}", list.text);
+        golden::assert_same_shape(&docs_list, &list.body);
+        assert_eq!(list.body["value"][0]["id"], docs_list["value"][0]["id"]);
+        assert_eq!(list.body["value"][0]["displayName"], docs_list["value"][0]["displayName"]);
+    }
     s.stop().await;
 }

@@ -8,9 +8,11 @@ pub mod approvals;
 pub mod connectors;
 pub mod delivery;
 pub mod extensions;
+pub mod external_users;
 pub mod notify;
 pub mod requests;
 pub mod requirements;
 pub mod runner;
+pub mod verified_id;
 
 pub use runner::{JobError, JobHandler, Runner, RunnerConfig};

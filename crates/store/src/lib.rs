@@ -21,6 +21,7 @@ mod requests;
 mod resources;
 mod roles;
 mod separation;
+mod settings;
 mod transfer;
 
 pub use access::CallerAccess;

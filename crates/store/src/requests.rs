@@ -239,6 +239,9 @@ impl Store {
         let mut tx = self.write().await?;
         if let Some(u) = new_user {
             record::insert(&mut tx, tenant, u).await?;
+            // Created for this request: its lifecycle follows the tenant's settings.
+            let governed = grantd_domain::external_users::GovernedSubject { user_id: u.id, created_date_time: now };
+            record::insert(&mut tx, tenant, &governed).await?;
         }
         record::insert(&mut tx, tenant, r).await?;
         followups(&mut tx, tenant, r.id.0, f, now).await?;

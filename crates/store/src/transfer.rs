@@ -39,7 +39,9 @@ macro_rules! record_tables {
             grantd_domain::request::AssignmentRequest,
             grantd_domain::separation::Incompatibility,
             grantd_domain::connected::ConnectedOrganization,
-            grantd_domain::delivery::DeliveryItem
+            grantd_domain::delivery::DeliveryItem,
+            grantd_domain::external_users::EntitlementSettings,
+            grantd_domain::external_users::GovernedSubject
         )
     };
 }

@@ -30,6 +30,7 @@ fn request(pkg: AccessPackageId, target: ObjectId) -> AssignmentRequest {
         justification: None,
         schedule: Schedule::default(),
         answers: vec![],
+        verified_credentials: Vec::new(),
         is_validation_only: false,
         needs_approval: false,
         callout_on_created: false,

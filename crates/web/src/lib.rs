@@ -43,12 +43,19 @@ pub struct AppState {
     pub wake: Arc<tokio::sync::Notify>,
     /// Custom extensions: the callout signing keys and the endpoint rules.
     pub extensions: extensions::Settings,
+    /// Checks the verifiable credentials requests present.
+    pub verified_id: Arc<grantd_service::verified_id::Verifier>,
 }
 
 impl AppState {
     /// The context the request use cases run in.
     pub fn service(&self) -> grantd_service::requests::Ctx {
-        grantd_service::requests::Ctx { store: self.store.clone(), clock: self.clock.clone(), wake: self.wake.clone() }
+        grantd_service::requests::Ctx {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            wake: self.wake.clone(),
+            verified_id: self.verified_id.clone(),
+        }
     }
 }
 

@@ -22,6 +22,16 @@ pub struct Answer {
     pub display_value: Option<String>,
 }
 
+/// A verifiable credential the requestor presented and grantd verified (beta
+/// `verifiedCredentialData`): the issuer's DID, the credential's types and its subject's claims.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifiedCredential {
+    pub authority: String,
+    pub types: Vec<String>,
+    pub claims: serde_json::Value,
+}
+
 /// Who caused a transition: a user (UPN and display name), an app (its id), or grantd itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -98,6 +108,9 @@ pub struct AssignmentRequest {
     pub schedule: Schedule,
     #[serde(default)]
     pub answers: Vec<Answer>,
+    /// The verifiable credentials presented with the request (beta `verifiedCredentialsData`).
+    #[serde(default)]
+    pub verified_credentials: Vec<VerifiedCredential>,
     pub is_validation_only: bool,
     /// The route fixed at submission (see `Route`).
     pub needs_approval: bool,

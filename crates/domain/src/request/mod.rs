@@ -11,8 +11,8 @@ mod types;
 pub mod validation;
 
 pub use entity::{
-    Actor, Answer, AssignmentRequest, HistoryEntry, REQUEST_BETA, REQUEST_STATE_MEMBERS, REQUEST_STATUS_MEMBERS,
-    REQUEST_TYPE_MEMBERS, REQUEST_V1,
+    Actor, Answer, AssignmentRequest, HistoryEntry, VerifiedCredential, REQUEST_BETA, REQUEST_STATE_MEMBERS,
+    REQUEST_STATUS_MEMBERS, REQUEST_TYPE_MEMBERS, REQUEST_V1,
 };
 pub use machine::{
     transition, CalloutDecision, Effect, Event, Outcome, Route, Transition, TransitionError, REPROCESS_WINDOW_DAYS,

@@ -80,6 +80,15 @@ pub(super) async fn finish(
                 a.state = AssignmentState::Expired;
                 a.status = Some("Expired".into());
                 a.expired_date_time = Some(now);
+                // An external user grantd created may have lost their last assignment: the
+                // tenant's lifecycle setting decides (the job checks what is left).
+                if store.is_governed_subject(tenant, a.target_id).await? {
+                    jobs.push(crate::external_users::lifecycle_job(
+                        a.target_id,
+                        crate::external_users::Step::Block,
+                        now,
+                    ));
+                }
             } else {
                 // Access remains where the revoke failed: the assignment says so until a
                 // reprocess of this request succeeds.

@@ -71,6 +71,7 @@ pub async fn expire(env: &Delivery, tenant: TenantId, id: AssignmentId) -> Resul
         justification: Some("The assignment expired.".into()),
         schedule: Default::default(),
         answers: Vec::new(),
+        verified_credentials: Vec::new(),
         is_validation_only: false,
         needs_approval: false,
         callout_on_created: false,

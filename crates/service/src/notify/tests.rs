@@ -21,6 +21,7 @@ fn request(state: RequestState, requestor: Option<ObjectId>, target: ObjectId) -
         justification: Some("<b>need</b> it".into()),
         schedule: Schedule::default(),
         answers: Vec::new(),
+        verified_credentials: Vec::new(),
         is_validation_only: false,
         needs_approval: true,
         callout_on_created: false,

@@ -51,6 +51,8 @@ pub struct Ctx {
     pub clock: Arc<dyn Clock>,
     /// Wakes the job runners after a unit of work enqueued jobs.
     pub wake: Arc<Notify>,
+    /// Checks the verifiable credentials a request presents (docs/policies.md).
+    pub verified_id: Arc<crate::verified_id::Verifier>,
 }
 
 impl Ctx {
@@ -227,6 +229,18 @@ async fn resolve_target(ctx: &Ctx, caller: &Caller, d: &Draft) -> ServiceResult<
 /// Creates a request (or, with `isValidationOnly`, only validates it and returns what would
 /// have been created). The request is stored with its first transition and jobs.
 pub async fn submit(ctx: &Ctx, caller: &Caller, d: Draft) -> ServiceResult<AssignmentRequest> {
+    submit_with_credentials(ctx, caller, d, &[]).await
+}
+
+/// `submit` with the verifiable credentials the body presents (`verifiedCredentialsData`, each a
+/// compact JWT-VC). A user add through a policy with `verifiableCredentialSettings` must
+/// present credentials that satisfy it; they are verified and recorded on the request.
+pub async fn submit_with_credentials(
+    ctx: &Ctx,
+    caller: &Caller,
+    d: Draft,
+    credentials: &[String],
+) -> ServiceResult<AssignmentRequest> {
     validation::check_client_type(d.request_type)?;
     let tenant = caller.tenant;
     let now = ctx.now();
@@ -270,6 +284,12 @@ pub async fn submit(ctx: &Ctx, caller: &Caller, d: Draft) -> ServiceResult<Assig
         open_request_exists: open.is_some(),
     };
     let v = validation::validate(&d, &facts)?;
+    let verified_credentials = match v.policy.verifiable_credential_settings.as_ref() {
+        Some(vc) if !vc.credential_types.is_empty() && d.request_type.is_user() && d.request_type.is_add() => {
+            ctx.verified_id.check(vc, credentials, &target, now).await?
+        }
+        _ => Vec::new(),
+    };
     if d.request_type.is_add() && new_user.is_none() {
         separation::check(ctx, tenant, package.id, target.id, &target_facts.group_ids).await?;
     }
@@ -295,6 +315,7 @@ pub async fn submit(ctx: &Ctx, caller: &Caller, d: Draft) -> ServiceResult<Assig
         justification: d.justification.clone(),
         schedule: v.schedule.clone(),
         answers: v.answers.clone(),
+        verified_credentials,
         is_validation_only: d.is_validation_only,
         needs_approval: v.needs_approval,
         callout_on_created,

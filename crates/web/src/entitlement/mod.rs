@@ -21,6 +21,7 @@ pub mod requirements;
 pub mod resource_requests;
 pub mod resources;
 pub mod role_scopes;
+pub mod settings;
 
 use crate::error::{GraphError, GraphResult};
 use crate::json::ApiVersion;
@@ -64,6 +65,7 @@ pub fn router() -> Router<AppState> {
         .merge(incompatible::shared_routes())
         .merge(requirements::shared_routes())
         .merge(connected_organizations::shared_routes())
+        .merge(settings::shared_routes())
         .merge(v1)
         .merge(beta)
 }

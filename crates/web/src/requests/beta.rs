@@ -37,6 +37,17 @@ fn history(r: &AssignmentRequest) -> Value {
     )
 }
 
+/// `verifiedCredentialsData`: the credentials verified at submission (`verifiedCredentialData`:
+/// the issuer DID as `authority`, the credential's `type`s, its subject's claims).
+fn verified_credentials(r: &AssignmentRequest) -> Value {
+    Value::Array(
+        r.verified_credentials
+            .iter()
+            .map(|c| json!({"authority": c.authority, "type": c.types, "claims": c.claims}))
+            .collect(),
+    )
+}
+
 pub fn render(r: &AssignmentRequest) -> Value {
     json!({
         "id": r.id.to_string(),
@@ -52,7 +63,7 @@ pub fn render(r: &AssignmentRequest) -> Value {
         "answers": answers(r, ApiVersion::Beta),
         "customExtensionHandlerInstances": super::handler_instances(r),
         "customExtensionCalloutInstances": super::callout_instances(r),
-        "verifiedCredentialsData": [],
+        "verifiedCredentialsData": verified_credentials(r),
         "history": history(r),
     })
 }

@@ -149,6 +149,30 @@ pub fn read_draft(body: &Value) -> GraphResult<Draft> {
     Ok(d)
 }
 
+/// The verifiable credentials a create body presents (`verifiedCredentialsData`, read on both
+/// versions since the create body is shared): each a compact JWT-VC, as a string or as
+/// `{"credential": "<JWT-VC>"}` (Graph defines only the read-back shape, `verifiedCredentialData`;
+/// docs/policies.md).
+pub fn read_credentials(body: &Value) -> GraphResult<Vec<String>> {
+    let o = Obj::root(body)?;
+    let mut out = Vec::new();
+    for at in o.array("verifiedCredentialsData")? {
+        let token = match at.value {
+            Value::String(s) => s.trim().to_string(),
+            Value::Object(_) => {
+                let c = at.obj()?;
+                c.string("credential")?.ok_or_else(|| bad(&c.at("credential"), "a compact JWT-VC is required"))?
+            }
+            _ => return Err(bad(&at.path, "expected a compact JWT-VC or {\"credential\": \"<JWT-VC>\"}")),
+        };
+        if token.is_empty() {
+            return Err(bad(&at.path, "a compact JWT-VC is required"));
+        }
+        out.push(token);
+    }
+    Ok(out)
+}
+
 /// The callback data types a resume body may carry (after `#` and any `microsoft.graph.`
 /// prefixes, which the docs' Example 4 doubles). The docs' Example 1 names the callback
 /// configuration type instead; it is read the same way.

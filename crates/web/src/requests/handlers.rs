@@ -170,7 +170,8 @@ pub async fn create_request(
 ) -> GraphResult<Response> {
     let set = check_set(v)?;
     let draft = body::read_draft(&body)?;
-    let r = uc::submit(&state.service(), &caller, draft).await?;
+    let credentials = body::read_credentials(&body)?;
+    let r = uc::submit_with_credentials(&state.service(), &caller, draft, &credentials).await?;
     Ok(json::entity(StatusCode::CREATED, v, &context_set(&set), render(&r, v, include_unknown(&headers))))
 }
 

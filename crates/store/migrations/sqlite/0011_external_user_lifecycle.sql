@@ -1,0 +1,16 @@
+-- The tenant's entitlement-management settings (one row per tenant, a fixed id) and the
+-- external users grantd created for add requests, whose lifecycle follows those settings.
+CREATE TABLE entitlement_settings (
+    tenant_id BLOB NOT NULL,
+    id BLOB NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+
+CREATE TABLE governed_subjects (
+    tenant_id BLOB NOT NULL,
+    id BLOB NOT NULL,
+    created_date_time TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
