@@ -3,7 +3,8 @@
 //! (the request is delivered, the decision shows in their past decisions) or denies; a stage
 //! that asks for the approver's justification says so next to the field; a second decision on a
 //! decided stage is a clear 409 message; only the stage's approvers see the form and may post
-//! it; a decision without the session's CSRF token changes nothing. Requests are parked in
+//! it; a decision without the session's CSRF token changes nothing; stages and quorums move on
+//! as the approval use case decides. Requests are parked in
 //! approval through the Graph API, decided through the portal's forms.
 mod approval_support;
 mod common;
@@ -51,6 +52,7 @@ async fn an_approver_approves_in_the_portal_and_finds_it_in_past_decisions() {
     let page = b.get(&format!("/approvals/{id}")).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("Stage 1 of 1") && page.body.contains("Lidia Holloway"), "{}", page.body);
+    assert!(page.body.contains("<dd>In progress</dd>") && page.body.contains("<dd>Not reviewed</dd>"), "{}", page.body);
     let stage = page.hidden("stage").expect("the decision form names its stage");
     let csrf = page.csrf();
     let action = format!("/approvals/{id}");
@@ -81,6 +83,7 @@ async fn an_approver_approves_in_the_portal_and_finds_it_in_past_decisions() {
     assert!(done.body.contains("You approved this request."), "{}", done.body);
     assert!(done.body.contains("Welcome aboard.") && done.body.contains("by Johanna Lorenz"), "{}", done.body);
     assert!(!done.body.contains("name=\"decision\""), "no form once decided");
+    assert!(done.body.contains("<dd>Completed</dd>") && done.body.contains("<dd>Approved</dd>"), "{}", done.body);
 
     // The same form posted again: the stage is decided, said plainly, with a 409.
     let again =
@@ -184,6 +187,49 @@ async fn only_the_stages_approvers_see_the_form_and_may_decide() {
     let wrong = uuid::Uuid::new_v4().to_string();
     let r = johanna.post(&action, &[("csrf", &page.csrf()), ("stage", &wrong), ("decision", "approve")]).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    assert_eq!(stored_state(&s, &id).await, RequestState::PendingApproval);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn each_stage_is_decided_by_its_own_approvers_and_a_quorum_waits_for_the_others() {
+    let s = TestServer::start().await;
+    let mut quorum = stage(vec![single(ADELE), single(NESTOR)]);
+    quorum["grantdQuorum"] = json!(2);
+    let policy = approval_policy(&s, "Two of two, then Alex", vec![quorum, stage(vec![single(ALEX)])]).await;
+    let id = request(&s, true, LIDIA, policy).await;
+    let action = format!("/approvals/{id}");
+    let decide = |page: &portal_support::Page| {
+        vec![("csrf".to_string(), page.csrf()), ("stage".to_string(), page.hidden("stage").unwrap())]
+    };
+
+    // Adele's approval is recorded; the stage waits for Nestor, and she has no form any more.
+    let (mut adele, page) = open_approval(&s, ADELE, "none", &id).await;
+    assert!(page.body.contains("Your decision (Stage 1 of 2)"), "{}", page.body);
+    let mut form = decide(&page);
+    form.push(("decision".into(), "approve".into()));
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let r = adele.post(&action, &pairs).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let after = adele.get(&r.location()).await;
+    assert!(after.body.contains("You approved this request."), "{}", after.body);
+    assert!(after.body.contains("it waits for the other approvers"), "{}", after.body);
+    assert!(!after.body.contains("name=\"decision\""));
+
+    // Nestor completes stage 1; Alex is asked at stage 2, and Adele is not an approver of it.
+    let (mut nestor, page) = open_approval(&s, NESTOR, "none", &id).await;
+    let mut form = decide(&page);
+    form.push(("decision".into(), "approve".into()));
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(nestor.post(&action, &pairs).await.status, StatusCode::SEE_OTHER);
+    let (_, page) = open_approval(&s, ALEX, "none", &id).await;
+    assert!(page.body.contains("Your decision (Stage 2 of 2)"), "{}", page.body);
+    let later = adele.get(&action).await;
+    assert!(later.body.contains("You are not an approver of the stage in progress."), "{}", later.body);
+    // Nestor's stage-1 form posted again: that stage is no longer open, a 409 message.
+    let r = nestor.post(&action, &pairs).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("already reviewed"), "{}", r.body);
     assert_eq!(stored_state(&s, &id).await, RequestState::PendingApproval);
     s.stop().await;
 }

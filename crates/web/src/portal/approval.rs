@@ -89,17 +89,8 @@ fn stage_row(s: &StageInstance, n: usize, count: usize, users: &[User]) -> Stage
     let assigned = s.assigned();
     StageRow {
         name: format!("Stage {n} of {count}"),
-        status: humanize(match s.status {
-            StageStatus::NotStarted => "notStarted",
-            StageStatus::InProgress => "inProgress",
-            StageStatus::Completed => "completed",
-            StageStatus::Expired => "expired",
-            StageStatus::Canceled => "canceled",
-        }),
-        result: humanize(match s.review_result.as_str() {
-            "NotReviewed" => "notReviewed",
-            other => other,
-        }),
+        status: humanize(s.status.as_str()),
+        result: humanize(s.review_result.as_str()),
         approvers: if assigned.is_empty() {
             "—".into()
         } else {
