@@ -348,6 +348,15 @@ async function main() {
       assert.equal(overflow, false, "no horizontal scrolling on a phone");
       await axeCheck(p, "packages on a phone");
       await shot(p, "phone-packages");
+      // The approver's pages too: the list with past decisions and the decided approval.
+      await p.context().clearCookies();
+      await signIn(p, base, "Johanna Lorenz");
+      for (const where of ["/approvals", approvalPath]) {
+        await p.goto(`${base}${where}`);
+        const wide = await p.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+        assert.equal(wide, false, `no horizontal scrolling on a phone at ${where}`);
+        await axeCheck(p, `${where} on a phone`);
+      }
       await phone.close();
     });
   } finally {

@@ -4,8 +4,8 @@
 //! that asks for the approver's justification says so next to the field; a second decision on a
 //! decided stage is a clear 409 message; only the stage's approvers see the form and may post
 //! it; a decision without the session's CSRF token changes nothing; stages and quorums move on
-//! as the approval use case decides. Requests are parked in
-//! approval through the Graph API, decided through the portal's forms.
+//! as the approval use case decides. Requests are parked in approval through the Graph API,
+//! decided through the portal's forms.
 mod approval_support;
 mod common;
 mod portal_support;
