@@ -156,6 +156,7 @@ async function main() {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
     const page = await ctx.newPage();
     let salesRequest;
+    let approvalPath;
 
     await step("signing in shows the demo users and lands on the packages", async () => {
       await page.goto(base);
@@ -219,20 +220,7 @@ async function main() {
       await waitState(page, "Pending approval");
     });
 
-    await step("the approver sees the request with its answers and justification", async () => {
-      await signOut(page);
-      await signIn(page, base, "Johanna Lorenz");
-      await page.getByRole("link", { name: "Approvals" }).click();
-      await page.getByRole("heading", { name: "Lidia Holloway asks for Sales Tools" }).waitFor();
-      await page.getByText("I join the EMEA sales team next week.").waitFor();
-      await page.getByText("4711").waitFor();
-      await axeCheck(page, "approvals");
-      await shot(page, "approvals");
-      await signOut(page);
-    });
-
     await step("a package without approval is delivered and shows in My access", async () => {
-      await signIn(page, base, "Lidia Holloway");
       await page.goto(`${base}/packages`);
       await page.getByRole("link", { name: "Engineering Onboarding", exact: true }).click();
       await page.getByRole("link", { name: /Request with/ }).click();
@@ -241,20 +229,9 @@ async function main() {
       await waitState(page, "Delivered");
       await page.getByRole("link", { name: "My access", exact: true }).click();
       await page.getByRole("link", { name: "Engineering Onboarding", exact: true }).waitFor();
-      await axeCheck(page, "my access");
-      await shot(page, "access");
-    });
-
-    await step("the pending request is cancelled from My requests", async () => {
-      await page.getByRole("link", { name: "My requests" }).click();
-      await axeCheck(page, "my requests");
-      await shot(page, "requests");
-      await page.getByRole("button", { name: "Cancel the request for Sales Tools" }).click();
-      await waitState(page, "Canceled");
     });
 
     await step("access is extended, then removed", async () => {
-      await page.getByRole("link", { name: "My access", exact: true }).click();
       await page.getByRole("link", { name: "Extend Engineering Onboarding" }).click();
       await page.getByLabel("Justification").fill("Still onboarding.");
       await page.getByRole("button", { name: "Request extension" }).click();
@@ -268,6 +245,74 @@ async function main() {
       await page.getByRole("link", { name: "My access", exact: true }).click();
       await page.getByRole("heading", { name: "Past access" }).waitFor();
       assert.equal(await page.getByRole("button", { name: "Remove Engineering Onboarding" }).count(), 0);
+      await signOut(page);
+    });
+
+    await step("the approver reviews the request with its answers and approves it", async () => {
+      await signIn(page, base, "Johanna Lorenz");
+      await page.getByRole("link", { name: "Approvals" }).click();
+      await page.getByRole("heading", { name: "Lidia Holloway asks for Sales Tools" }).waitFor();
+      await page.getByText("I join the EMEA sales team next week.").waitFor();
+      await page.getByText("4711").waitFor();
+      await axeCheck(page, "approvals");
+      await shot(page, "approvals");
+      await page.getByRole("link", { name: "Review the request of Lidia Holloway for Sales Tools" }).click();
+      await page.waitForURL(/\/approvals\/[0-9a-f-]+$/);
+      approvalPath = new URL(page.url()).pathname;
+      assert.equal(approvalPath.replace("/approvals/", ""), salesRequest.replace("/requests/", ""));
+      await page.getByRole("heading", { name: "Your decision (Stage 1 of 1)" }).waitFor();
+      await page.getByText("Europe, Middle East and Africa").waitFor();
+      // A decision posted without the session's token is refused and changes nothing.
+      const stage = await page.locator("input[name=stage]").getAttribute("value");
+      const r = await page.request.post(`${base}${approvalPath}`, { form: { stage, decision: "approve" }, maxRedirects: 0 });
+      assert.equal(r.status(), 403);
+      assert.match(await r.text(), /security token/);
+      await page.reload();
+      await page.getByRole("heading", { name: "Your decision (Stage 1 of 1)" }).waitFor();
+      await page.getByLabel("Justification").fill("Welcome to the EMEA team.");
+      await axeCheck(page, "approval");
+      await shot(page, "approval");
+      await page.getByRole("button", { name: "Approve" }).click();
+      await page.waitForURL(/\?decided=1$/);
+      await page.getByText("You approved this request.").waitFor();
+      assert.equal(await page.getByRole("button", { name: "Approve" }).count(), 0);
+      await page.getByText("Welcome to the EMEA team.").waitFor();
+      await axeCheck(page, "approval decided");
+      await page.getByRole("link", { name: "Approvals", exact: true }).first().click();
+      await page.getByRole("heading", { name: "Past decisions" }).waitFor();
+      await page.getByText("No request is waiting for your approval.").waitFor();
+      const row = page.getByRole("row", { name: /Sales Tools.*Lidia Holloway/ });
+      await row.getByText("Approved").waitFor();
+      await axeCheck(page, "approvals with past decisions");
+      await shot(page, "approvals-past");
+      await signOut(page);
+    });
+
+    await step("the requester sees the approved access delivered", async () => {
+      await signIn(page, base, "Lidia Holloway");
+      await page.goto(`${base}${salesRequest}`);
+      await waitState(page, "Delivered");
+      await page.getByRole("link", { name: "My access", exact: true }).click();
+      await page.getByRole("link", { name: "Sales Tools", exact: true }).waitFor();
+      await axeCheck(page, "my access");
+      await shot(page, "access");
+      await signOut(page);
+    });
+
+    await step("another pending request is cancelled from My requests", async () => {
+      await signIn(page, base, "Lynne Robbins");
+      await page.goto(`${base}/packages/${SALES_TOOLS}`);
+      await page.getByRole("link", { name: /Request with .Employees, manager approval/ }).click();
+      await page.getByLabel(/Justification/).fill("Covering for a colleague.");
+      await page.getByLabel(/Which sales region/).selectOption("APAC");
+      await page.getByRole("button", { name: "Submit request" }).click();
+      await page.waitForURL(/\/requests\/[0-9a-f-]+\?submitted=1/);
+      await waitState(page, "Pending approval");
+      await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "My requests" }).click();
+      await axeCheck(page, "my requests");
+      await shot(page, "requests");
+      await page.getByRole("button", { name: "Cancel the request for Sales Tools" }).click();
+      await waitState(page, "Canceled");
     });
 
     await step("an end user has no admin pages", async () => {
@@ -285,7 +330,7 @@ async function main() {
       await axeCheck(page, "admin");
       await shot(page, "admin");
       await page.getByRole("link", { name: "Search requests" }).click();
-      await page.getByLabel("User").selectOption({ label: "Lidia Holloway" });
+      await page.getByLabel("User").selectOption({ label: "Lynne Robbins" });
       await page.getByLabel("State").selectOption("canceled");
       await page.getByRole("button", { name: "Search" }).click();
       await page.getByRole("link", { name: "Sales Tools", exact: true }).click();
@@ -303,6 +348,15 @@ async function main() {
       assert.equal(overflow, false, "no horizontal scrolling on a phone");
       await axeCheck(p, "packages on a phone");
       await shot(p, "phone-packages");
+      // The approver's pages too: the list with past decisions and the decided approval.
+      await p.context().clearCookies();
+      await signIn(p, base, "Johanna Lorenz");
+      for (const where of ["/approvals", approvalPath]) {
+        await p.goto(`${base}${where}`);
+        const wide = await p.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+        assert.equal(wide, false, `no horizontal scrolling on a phone at ${where}`);
+        await axeCheck(p, `${where} on a phone`);
+      }
       await phone.close();
     });
   } finally {

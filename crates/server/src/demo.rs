@@ -204,7 +204,8 @@ pub async fn seed_entitlements(store: &Store, clock: &dyn Clock) -> Result<(), S
 
 /// Each package gets an administrator-only direct assignment policy; Sales Tools and Engineering
 /// Onboarding also get a self-service policy (Sales Tools with the requestor's manager as
-/// approver), Finance Reports one for Finance members approved by Nestor Wilke.
+/// approver and an optional question), Finance Reports one for Finance members approved by
+/// Nestor Wilke.
 async fn seed_policies(
     store: &Store,
     n: u16,
@@ -212,7 +213,9 @@ async fn seed_policies(
     by: Option<String>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), StoreError> {
-    use grantd_domain::policy::{ApprovalStage, ExpirationType, Policy, Subject, SubjectSet, TargetScope};
+    use grantd_domain::policy::{
+        AnswerChoice, ApprovalStage, ExpirationType, Policy, Question, QuestionKind, Subject, SubjectSet, TargetScope,
+    };
     let mut direct = Policy::new(policy_id(n * 10 + 1), p.id, p.catalog_id, now, by.clone());
     direct.display_name = "Direct assignment".into();
     direct.description = Some("Administrators assign this package directly.".into());
@@ -240,6 +243,22 @@ async fn seed_policies(
                     description: Some("Adele Vance".into()),
                 })],
                 ..ApprovalStage::default()
+            }];
+            // An optional question, so that requests through the API need no answers.
+            selfservice.questions = vec![Question {
+                id: "sales-region".into(),
+                kind: QuestionKind::MultipleChoice {
+                    choices: ["EMEA", "Americas", "APAC"]
+                        .iter()
+                        .map(|c| AnswerChoice { actual_value: (*c).into(), text: None, localizations: Vec::new() })
+                        .collect(),
+                    is_multiple_selection_allowed: false,
+                },
+                text: Some("Which sales region will you work with?".into()),
+                localizations: Vec::new(),
+                is_required: false,
+                is_answer_editable: true,
+                sequence: 1,
             }];
         }
         2 => {

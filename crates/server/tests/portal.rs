@@ -4,97 +4,13 @@
 //! pages run the real use cases, and that the Graph API beside the portal is unchanged. The
 //! flows in a browser are portal-tests/ (headless Chromium).
 mod common;
+mod portal_support;
 
 use common::TestServer;
 use grantd::demo;
 use grantd_domain::request::RequestState;
-use grantd_domain::AssignmentRequestId;
-use reqwest::header::{HeaderMap, COOKIE, LOCATION, SET_COOKIE};
+use portal_support::{request_id, Browser};
 use reqwest::StatusCode;
-
-/// A browser without JavaScript: keeps the session cookie, follows no redirects.
-struct Browser {
-    base: String,
-    http: reqwest::Client,
-    cookie: Option<String>,
-}
-
-struct Page {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Page {
-    fn location(&self) -> String {
-        self.headers.get(LOCATION).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
-    }
-    /// The CSRF token of the page's forms.
-    fn csrf(&self) -> String {
-        let at = self.body.find("name=\"csrf\" value=\"").expect("a form with a csrf field") + 19;
-        self.body[at..].split('"').next().unwrap().to_string()
-    }
-    fn set_cookie(&self) -> Option<String> {
-        self.headers.get(SET_COOKIE).map(|v| v.to_str().unwrap().to_string())
-    }
-}
-
-impl Browser {
-    fn new(s: &TestServer) -> Browser {
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Browser { base: s.base.clone(), http, cookie: None }
-    }
-
-    async fn send(&mut self, rb: reqwest::RequestBuilder) -> Page {
-        let rb = match &self.cookie {
-            Some(c) => rb.header(COOKIE, c.clone()),
-            None => rb,
-        };
-        let r = rb.send().await.unwrap();
-        let page = Page { status: r.status(), headers: r.headers().clone(), body: r.text().await.unwrap() };
-        if let Some(c) = page.set_cookie() {
-            self.cookie = Some(c.split(';').next().unwrap().to_string());
-        }
-        page
-    }
-
-    async fn get(&mut self, path: &str) -> Page {
-        let rb = self.http.get(format!("{}{path}", self.base));
-        self.send(rb).await
-    }
-
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        let body: String = form
-            .iter()
-            .map(|(k, v)| {
-                format!("{k}={}", percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC))
-            })
-            .collect::<Vec<_>>()
-            .join("&");
-        let rb = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body);
-        self.send(rb).await
-    }
-
-    /// Signs in through the dev picker as demo user `n`.
-    async fn sign_in(&mut self, n: u16, role: &str) {
-        let page = self.get("/signin").await;
-        let user = format!("{}/{}", demo::DEMO_TENANT, demo::user_id(n));
-        let r = self
-            .post("/signin", &[("csrf", &page.csrf()), ("user", &user), ("role", role), ("next", "/packages")])
-            .await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-        assert_eq!(r.location(), "/packages");
-    }
-}
-
-fn request_id(location: &str) -> AssignmentRequestId {
-    let raw = location.trim_start_matches("/requests/").split('?').next().unwrap();
-    AssignmentRequestId(grantd_domain::parse_guid(raw).unwrap())
-}
 
 #[tokio::test]
 async fn the_session_cookie_is_http_only_same_site_lax_and_not_secure_over_http() {

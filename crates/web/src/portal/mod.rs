@@ -5,6 +5,7 @@
 //! the layout and the HTML error pages. Nothing here renders Graph JSON.
 mod access;
 mod admin;
+mod approval;
 mod approvals;
 mod assets;
 mod form;
@@ -71,6 +72,7 @@ pub fn router(opts: PortalOptions) -> Router<AppState> {
         .route("/access/{id}/extend", get(access::extend_form).post(access::extend))
         .route("/access/{id}/remove", post(access::remove))
         .route("/approvals", get(approvals::pending))
+        .route("/approvals/{id}", get(approval::show).post(approval::decide))
         .route("/admin", get(admin::overview))
         .route("/admin/requests", get(admin::requests))
         .route("/admin/requests/{id}", get(admin::timeline))
