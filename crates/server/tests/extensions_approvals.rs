@@ -4,21 +4,24 @@
 //! until `resume` (a `Denied` answer there goes on: only creation honours it). A dynamic
 //! approval stage calls its extension at `assignmentRequestDeterminingApprovalRequirements`,
 //! waits, and then asks exactly the approvers the resume supplied (who approve or deny through
-//! accessPackageAssignmentApprovals); malformed approvers and answers for a stage that is not
+//! accessPackageAssignmentApprovals, and are mailed as any stage's approvers); malformed approvers and answers for a stage that is not
 //! waiting are refused; no approvers supplied denies the request (`NoApproversAvailable`); an
 //! unanswered call times out (`TimedOut`); a waiting request can be canceled.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod approval_support;
 mod common;
 mod extension_support;
+mod mail_support;
 mod request_support;
 
 use approval_support::*;
 use chrono::Duration;
 use common::TestServer;
 use extension_support::*;
+use grantd::config::SmtpUrl;
 use grantd::demo;
 use grantd_domain::PolicyId;
+use mail_support::MailSink;
 use request_support::*;
 use serde_json::{json, Value};
 
@@ -143,13 +146,18 @@ async fn the_approved_stage_fires_after_the_approver_approves_and_holds_the_requ
 
 #[tokio::test]
 async fn a_dynamic_stage_asks_exactly_the_approvers_its_extension_supplies() {
-    let s = TestServer::start().await;
+    let sink = MailSink::start().await;
+    let s = TestServer::start_with(|c| c.smtp_url = SmtpUrl(sink.url())).await;
     let rx = Receiver::start().await;
     let ext = make_extension(&s, demo::catalog_id(1), &extension_body(&rx.url, Some("PT1H"), None)).await;
-    let policy = policy(&s, vec![dynamic_stage(&ext)], &[]).await;
+    // A launch-and-continue extension at creation too: it is called without holding the request.
+    let notice = make_extension(&s, demo::catalog_id(1), &extension_body(&rx.url, None, None)).await;
+    let policy = policy(&s, vec![dynamic_stage(&ext)], &[(CREATED, &notice)]).await;
     let id = request(&s, true, PATTI, policy).await;
     let now = wait_status(&s, true, &id, "WaitingForCallback").await;
     assert_eq!(now["state"], "pendingApproval", "{now}");
+    let created = rx.wait_stage(CREATED).await;
+    assert!(created.body["data"].get("callbackConfiguration").is_none(), "{}", created.body);
 
     // The call at the determining stage: the documented payload, a verifiable token.
     let call = rx.wait_stage(DETERMINING).await;
@@ -170,6 +178,8 @@ async fn a_dynamic_stage_asks_exactly_the_approvers_its_extension_supplies() {
     assert_eq!(st[0]["status"], "Initializing", "{st:?}");
     assert!(assigned(&st[0]).is_empty(), "{st:?}");
     assert!(!my_approvals(&s, true, LIDIA).await.contains(&id));
+    let asked = |m: &mail_support::Mail| m.subject().starts_with("Approval required");
+    assert!(!sink.mails().iter().any(asked), "nobody is mailed yet: {:#?}", sink.mails());
 
     // The docs' Example 4 on the deprecated beta set, naming Lidia: the stage opens with her.
     let beta = format!("/beta/identityGovernance/entitlementManagement/accessPackageAssignmentRequests/{id}/resume");
@@ -183,6 +193,10 @@ async fn a_dynamic_stage_asks_exactly_the_approvers_its_extension_supplies() {
     assert!(my_approvals(&s, true, LIDIA).await.contains(&id));
     assert!(!my_approvals(&s, true, LYNNE).await.contains(&id));
     wait_instance(&s, &id, &instance, "callbackReceived").await;
+    // She is told, through the approvals' notices, and only she.
+    let m = sink.wait_for_mail("lidia@contoso.example", "Approval required").await;
+    assert_eq!(m.to, vec!["lidia@contoso.example"]);
+    assert_eq!(sink.mails().iter().filter(|m| asked(m)).count(), 1, "{:#?}", sink.mails());
 
     // The same answer again changes nothing; a different one is refused.
     assert_eq!(s.post(&beta, &app, &example4(&instance, LIDIA)).await.status, 204);
