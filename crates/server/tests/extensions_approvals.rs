@@ -1,12 +1,14 @@
 //! Custom extensions around approvals, with a real local HTTP server as the external workflow.
 //! `assignmentRequestApproved` fires once the approver approved through the API, with the
 //! documented payload and a token that verifies against grantd's JWKS, and holds the request
-//! until `resume` (a `Denied` answer there goes on: only creation honours it). A dynamic
-//! approval stage calls its extension at `assignmentRequestDeterminingApprovalRequirements`,
-//! waits, and then asks exactly the approvers the resume supplied (who approve or deny through
-//! accessPackageAssignmentApprovals, and are mailed as any stage's approvers); malformed approvers and answers for a stage that is not
-//! waiting are refused; no approvers supplied denies the request (`NoApproversAvailable`); an
-//! unanswered call times out (`TimedOut`); a waiting request can be canceled.
+//! until `resume` (a `Denied` answer there goes on: only creation honours it) or the timeout
+//! (it goes on as well). A dynamic approval stage calls its extension at
+//! `assignmentRequestDeterminingApprovalRequirements`, waits, and then asks exactly the
+//! approvers the resume supplied (who approve or deny through accessPackageAssignmentApprovals,
+//! and are mailed as any stage's approvers); malformed approvers and answers for a stage that
+//! is not waiting are refused; no approvers supplied denies the request
+//! (`NoApproversAvailable`); an unanswered call times out (`TimedOut`); a waiting request can
+//! be canceled.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod approval_support;
 mod common;
@@ -141,6 +143,16 @@ async fn the_approved_stage_fires_after_the_approver_approves_and_holds_the_requ
     assert!(is_member(&s, demo::group_id(2), demo::user_id(PATTI)).await);
     wait_instance(&s, &id, &instance, "callbackReceived").await;
     assert_eq!(rx.calls().len(), 1, "one call: {:?}", rx.calls());
+
+    // Unanswered after approval: the timeout lets it go on (the extension could not stop it).
+    let id = request(&s, true, PRADEEP, policy).await;
+    decide_current(&s, true, &id, LIDIA, "Approve").await;
+    wait_status(&s, true, &id, "WaitingForCallback").await;
+    let instance = instance_of(&rx.wait_calls(2).await[1]);
+    wait_instance(&s, &id, &instance, "waitingForCallback").await;
+    s.clock.advance(Duration::hours(2) + Duration::minutes(1));
+    assert_eq!(wait_terminal(&s, true, &id).await["state"], "delivered");
+    wait_instance(&s, &id, &instance, "callbackTimedOut").await;
     s.stop().await;
 }
 
