@@ -14,9 +14,12 @@ use serde::{Deserialize, Serialize};
 
 /// `approvalStage.status` (approvalstage.md: Initializing, InProgress, Completed, Expired;
 /// NotStarted and Canceled are grantd's for stages not yet reached and withdrawn ones).
+/// `Initializing` is a dynamic stage reached but waiting for its custom extension to supply
+/// the approvers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StageStatus {
     NotStarted,
+    Initializing,
     InProgress,
     Completed,
     Expired,
@@ -27,6 +30,7 @@ impl StageStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             StageStatus::NotStarted => "NotStarted",
+            StageStatus::Initializing => "Initializing",
             StageStatus::InProgress => "InProgress",
             StageStatus::Completed => "Completed",
             StageStatus::Expired => "Expired",
@@ -106,8 +110,12 @@ pub struct StageApprovers {
 #[serde(rename_all = "camelCase")]
 pub struct StageInstance {
     pub id: ApprovalStageId,
-    /// The policy's stage as it was when the approval opened.
+    /// The policy's stage as it was when the approval opened; for a dynamic stage, once its
+    /// custom extension answered, the stage it supplied.
     pub definition: StageDefinition,
+    /// A dynamic stage whose approvers the custom extension supplied (`definition` is theirs).
+    #[serde(default)]
+    pub supplied: bool,
     pub status: StageStatus,
     pub review_result: ReviewResult,
     /// The primary (or fallback) approvers asked when the stage started.
@@ -229,6 +237,7 @@ impl Approval {
                 .map(|d| StageInstance {
                     id: ids(),
                     definition: d.clone(),
+                    supplied: false,
                     status: StageStatus::NotStarted,
                     review_result: ReviewResult::NotReviewed,
                     approvers: Vec::new(),
@@ -253,9 +262,33 @@ impl Approval {
         self.stages.iter().position(|s| s.status == StageStatus::InProgress)
     }
 
-    /// The first stage not started yet.
+    /// The first stage not started yet (a dynamic stage waiting for its approvers included).
     pub fn next_to_start(&self) -> Option<usize> {
-        self.stages.iter().position(|s| s.status == StageStatus::NotStarted)
+        self.stages.iter().position(|s| matches!(s.status, StageStatus::NotStarted | StageStatus::Initializing))
+    }
+
+    /// The dynamic stage waiting for its custom extension to supply the approvers.
+    pub fn awaiting_approvers(&self) -> Option<usize> {
+        self.stages.iter().position(|s| s.status == StageStatus::Initializing && !s.supplied)
+    }
+
+    /// Stage `index` (dynamic) waits for its custom extension to supply the approvers.
+    pub fn await_approvers(&mut self, index: usize, now: DateTime<Utc>) {
+        if let Some(s) = self.stages.get_mut(index) {
+            s.status = StageStatus::Initializing;
+            s.started_date_time = Some(now);
+        }
+    }
+
+    /// The custom extension supplied the stage of the waiting dynamic stage: its approvers and
+    /// rules replace the policy's (the kind, naming the extension, is kept). False when no
+    /// stage was waiting.
+    pub fn supply(&mut self, supplied: StageDefinition) -> bool {
+        let Some(i) = self.awaiting_approvers() else { return false };
+        let s = &mut self.stages[i];
+        s.definition = StageDefinition { kind: s.definition.kind.clone(), ..supplied };
+        s.supplied = true;
+        true
     }
 
     pub fn stage(&self, id: ApprovalStageId) -> Option<&StageInstance> {
@@ -357,7 +390,7 @@ impl Approval {
     /// reached are shown as canceled.
     pub fn withdraw(&mut self) {
         for s in &mut self.stages {
-            if matches!(s.status, StageStatus::InProgress | StageStatus::NotStarted) {
+            if matches!(s.status, StageStatus::InProgress | StageStatus::NotStarted | StageStatus::Initializing) {
                 s.status = StageStatus::Canceled;
             }
         }
@@ -365,11 +398,16 @@ impl Approval {
 
     /// Ends the stage in progress because it has nobody to ask (the request is denied).
     pub fn abandon(&mut self, index: usize, now: DateTime<Utc>) {
+        self.abandon_because(index, now, "No approvers could be found for this stage.");
+    }
+
+    /// Ends stage `index` as denied for `why` (nobody to ask, or no approvers supplied).
+    pub fn abandon_because(&mut self, index: usize, now: DateTime<Utc>, why: &str) {
         if let Some(s) = self.stages.get_mut(index) {
             s.status = StageStatus::Completed;
             s.review_result = ReviewResult::Denied;
             s.reviewed_date_time = Some(now);
-            s.justification = Some("No approvers could be found for this stage.".into());
+            s.justification = Some(why.into());
         }
     }
 }
@@ -509,6 +547,29 @@ mod tests {
             a.decide(id, who(5), Verdict::Approve, None, now()),
             Ok(DecisionOutcome::StageApproved { last: true })
         );
+    }
+
+    #[test]
+    fn a_dynamic_stage_waits_for_the_supplied_stage_then_starts_with_it() {
+        let dynamic = ApprovalStage {
+            kind: crate::policy::StageKind::Dynamic { custom_extension_id: Some("x".into()) },
+            ..ApprovalStage::default()
+        };
+        let mut a = approval(std::slice::from_ref(&dynamic));
+        let supplied = ApprovalStage { quorum: Some(2), ..ApprovalStage::default() };
+        assert!(!a.supply(supplied.clone()), "nothing waits yet");
+        a.await_approvers(0, now());
+        assert_eq!(a.stages[0].status.as_str(), "Initializing");
+        assert_eq!((a.awaiting_approvers(), a.next_to_start()), (Some(0), Some(0)));
+        assert!(a.supply(supplied));
+        assert_eq!(a.awaiting_approvers(), None);
+        assert_eq!((a.stages[0].definition.quorum, &a.stages[0].definition.kind), (Some(2), &dynamic.kind));
+        a.start_stage(0, asked(&[1, 2]), now());
+        assert_eq!(a.stages[0].needed(), 2);
+        let mut b = approval(&[dynamic]);
+        b.await_approvers(0, now());
+        b.withdraw();
+        assert_eq!(b.stages[0].status, StageStatus::Canceled);
     }
 
     #[test]

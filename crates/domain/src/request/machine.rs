@@ -6,6 +6,9 @@
 //! submitted --no approval--------> (scheduled if the start is in the future) ----------> delivering
 //! pendingApproval --deny | stage timeout | no approvers--> denied;  --escalation--> pendingApproval (Escalated)
 //! pendingApproval --a stage (not the last) approves--> pendingApproval (next stage opens)
+//! pendingApproval --a dynamic stage opens--> pendingApproval (WaitingForCallback: the custom
+//!   extension is asked for the approvers) --approvers supplied--> pendingApproval (the stage
+//!   opens with them) | --none in time, or the callout failed--> denied (TimedOut)
 //! delivering --> delivered | partiallyDelivered | deliveryFailed
 //! partiallyDelivered | deliveryFailed --reprocess within 14 days--> delivering
 //! submitted | pendingApproval (WaitingForCallback) --callout timed out--> denied (TimedOut) | on
@@ -60,6 +63,12 @@ pub enum Event {
     StageApproved,
     /// A stage starting found no approvers and no fallback approvers.
     NoApprovers,
+    /// A dynamic approval stage opened: its custom extension is asked for the approvers.
+    ApproversRequested,
+    /// The custom extension supplied the dynamic stage's approvers (`resume`): the stage opens.
+    ApproversSupplied,
+    /// The custom extension did not supply them in time (or could not be called).
+    ApproversNotSupplied,
     /// An approver denied.
     Denied,
     /// A stage passed its automatic-denial time.
@@ -154,6 +163,9 @@ fn event_name(e: &Event) -> &'static str {
         Event::Approved(_) => "approved",
         Event::StageApproved => "stageApproved",
         Event::NoApprovers => "noApprovers",
+        Event::ApproversRequested => "approversRequested",
+        Event::ApproversSupplied => "approversSupplied",
+        Event::ApproversNotSupplied => "approversNotSupplied",
         Event::Denied => "denied",
         Event::ApprovalTimedOut => "approvalTimedOut",
         Event::Escalated => "escalated",
@@ -222,6 +234,25 @@ pub fn transition(state: S, status: St, event: Event, now: DateTime<Utc>) -> Res
                 _ => St::Denied,
             };
             Ok(to(S::Denied, why, vec![Effect::Complete]))
+        }
+        Event::ApproversRequested => {
+            if state != S::PendingApproval || !matches!(status, St::PendingApproval | St::PendingApprovalEscalated) {
+                return Err(na());
+            }
+            Ok(to(S::PendingApproval, St::WaitingForCallback, vec![]))
+        }
+        Event::ApproversSupplied => {
+            if state != S::PendingApproval || status != St::WaitingForCallback {
+                return Err(TransitionError::NotWaitingForCallback);
+            }
+            Ok(to(S::PendingApproval, St::PendingApproval, vec![Effect::OpenNextStage]))
+        }
+        // Nobody can be asked: fail closed, as a callout unanswered at creation does.
+        Event::ApproversNotSupplied => {
+            if state != S::PendingApproval || status != St::WaitingForCallback {
+                return Err(TransitionError::NotWaitingForCallback);
+            }
+            Ok(to(S::Denied, St::TimedOut, vec![Effect::Complete]))
         }
         Event::StageApproved => {
             if state != S::PendingApproval || !matches!(status, St::PendingApproval | St::PendingApprovalEscalated) {
@@ -316,6 +347,10 @@ mod tests {
             (S::PendingApproval, St::PendingApproval, Event::StageApproved, S::PendingApproval, St::PendingApproval, vec![E::OpenNextStage]),
             (S::PendingApproval, St::PendingApprovalEscalated, Event::StageApproved, S::PendingApproval, St::PendingApproval, vec![E::OpenNextStage]),
             (S::PendingApproval, St::PendingApproval, Event::Escalated, S::PendingApproval, St::PendingApprovalEscalated, vec![]),
+            (S::PendingApproval, St::PendingApproval, Event::ApproversRequested, S::PendingApproval, St::WaitingForCallback, vec![]),
+            (S::PendingApproval, St::WaitingForCallback, Event::ApproversSupplied, S::PendingApproval, St::PendingApproval, vec![E::OpenNextStage]),
+            (S::PendingApproval, St::WaitingForCallback, Event::ApproversNotSupplied, S::Denied, St::TimedOut, vec![E::Complete]),
+            (S::PendingApproval, St::WaitingForCallback, Event::Cancel, S::Canceled, St::Canceled, vec![E::CloseApproval, E::Complete]),
             (S::Scheduled, St::PendingNotBefore, Event::StartReached, S::Delivering, St::Delivering, vec![E::Deliver]),
             (S::Delivering, St::Delivering, Event::DeliveryFinished(Outcome::Delivered), S::Delivered, St::Delivered, vec![E::Complete]),
             (S::Delivering, St::Delivering, Event::DeliveryFinished(Outcome::PartiallyDelivered), S::PartiallyDelivered, St::PartiallyDelivered, vec![E::Complete]),
@@ -357,6 +392,10 @@ mod tests {
             (S::PendingApproval, St::PendingApprovalEscalated, Event::Escalated),
             (S::PendingApproval, St::WaitingForCallback, Event::StageApproved),
             (S::Submitted, St::Accepted, Event::StageApproved),
+            (S::PendingApproval, St::WaitingForCallback, Event::ApproversRequested),
+            (S::Submitted, St::WaitingForCallback, Event::ApproversSupplied),
+            (S::PendingApproval, St::PendingApproval, Event::ApproversSupplied),
+            (S::PendingApproval, St::PendingApproval, Event::ApproversNotSupplied),
             (S::Denied, St::Denied, Event::NoApprovers),
             (S::Canceled, St::Canceled, Event::ApprovalTimedOut),
             (S::Submitted, St::Accepted, Event::StartReached),
@@ -386,6 +425,9 @@ mod tests {
             Event::Approved(PLAIN),
             Event::StageApproved,
             Event::NoApprovers,
+            Event::ApproversRequested,
+            Event::ApproversSupplied,
+            Event::ApproversNotSupplied,
             Event::Resumed { decision: CalloutDecision::Cancel, route: PLAIN },
             Event::CalloutTimedOut(PLAIN),
         ];

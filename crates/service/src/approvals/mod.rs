@@ -13,9 +13,10 @@ pub use timers::{escalate, expire, EscalateHandler, TimeoutHandler};
 
 use crate::requests::{audit_row, refused, Ctx, ServiceResult};
 use chrono::{DateTime, Utc};
+use grantd_domain::policy::StageKind;
 use grantd_domain::request::approval::{Approval, StageInstance};
 use grantd_domain::request::{Actor, AssignmentRequest, Event};
-use grantd_domain::{ApprovalStageId, TenantId};
+use grantd_domain::{ApprovalStageId, CustomExtensionId, TenantId};
 use grantd_store::{AskReason, Asked, AuditEntry, Followups, NewJob};
 
 /// Denies a request whose stage nobody decided in time.
@@ -65,9 +66,43 @@ pub(crate) async fn open(
     start_next(ctx, tenant, r, f, now).await
 }
 
+/// The custom extension a dynamic stage asks for its approvers, while it has not answered.
+fn extension_to_ask(s: &StageInstance) -> Option<CustomExtensionId> {
+    match &s.definition.kind {
+        StageKind::Dynamic { custom_extension_id: Some(id) } if !s.supplied => {
+            grantd_domain::parse_guid(id).map(CustomExtensionId)
+        }
+        _ => None,
+    }
+}
+
+/// A dynamic stage reached: it waits (`Initializing`, the request `WaitingForCallback`) for
+/// its custom extension, called at `assignmentRequestDeterminingApprovalRequirements`, to
+/// supply the approvers through `resume`. Nobody is asked meanwhile.
+fn request_approvers(
+    r: &mut AssignmentRequest,
+    index: usize,
+    ext: CustomExtensionId,
+    f: &mut Followups,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    if let Some(a) = r.approval.as_mut() {
+        a.await_approvers(index, now);
+    }
+    r.apply(Event::ApproversRequested, now, &Actor::system()).map_err(refused)?;
+    f.audit.extend(audit_row(r, now));
+    f.approvers = Some(Vec::new());
+    f.jobs.push(crate::extensions::approvers_job(r, ext, now));
+    let detail = format!("stage {}: approvers requested from custom extension {ext}", index + 1);
+    f.audit.push(approval_audit(r, "grantd", "approversRequested", detail, now));
+    Ok(())
+}
+
 /// Starts the next stage: resolves its approvers (fallback when the primary ones resolve to
 /// nobody) and schedules its escalation and automatic denial. With nobody to ask, the request
-/// is denied (`NoApproversAvailable`) in the same change.
+/// is denied (`NoApproversAvailable`) in the same change. A dynamic stage first asks its
+/// custom extension for the approvers (a dynamic stage naming no extension resolves the
+/// approvers of its own definition, as a fixed stage does).
 pub(crate) async fn start_next(
     ctx: &Ctx,
     tenant: TenantId,
@@ -75,6 +110,13 @@ pub(crate) async fn start_next(
     f: &mut Followups,
     now: DateTime<Utc>,
 ) -> ServiceResult<()> {
+    let ask = r.approval.as_ref().and_then(|a| {
+        let i = a.next_to_start()?;
+        extension_to_ask(&a.stages[i]).map(|ext| (i, ext))
+    });
+    if let Some((index, ext)) = ask {
+        return request_approvers(r, index, ext, f, now);
+    }
     let next = r.approval.as_ref().and_then(|a| a.next_to_start().map(|i| (i, a.stages[i].definition.clone())));
     let resolved = match &next {
         Some((_, def)) => resolve::stage_approvers(&ctx.store, tenant, r, def).await?,

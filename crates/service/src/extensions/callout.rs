@@ -86,14 +86,38 @@ pub(crate) fn end_wait(
         i.detail = detail;
     }
     let held = i.waits && r.status == RequestStatus::WaitingForCallback;
+    let determining = i.stage == CustomExtensionStage::AssignmentRequestDeterminingApprovalRequirements;
     let others_waiting = r.callout_instances.iter().any(|o| o.id != instance && o.waits && o.status.is_open());
     let mut change = Change::default();
     if held && !others_waiting {
         let before = r.state;
-        let effects = r.apply(Event::CalloutTimedOut(r.route()), now, &Actor::system()).map_err(refused)?;
+        let event = if determining {
+            // The dynamic stage waiting for these approvers ends denied: nobody can be asked.
+            if let Some(a) = r.approval.as_mut() {
+                if let Some(index) = a.awaiting_approvers() {
+                    let why = "The custom extension did not supply the approvers of this stage.";
+                    a.abandon_because(index, now, why);
+                }
+            }
+            Event::ApproversNotSupplied
+        } else {
+            Event::CalloutTimedOut(r.route())
+        };
+        let effects = r.apply(event, now, &Actor::system()).map_err(refused)?;
         change.transition = Some((before, effects));
     }
     Ok(Some(change))
+}
+
+/// How long a call at `stage` holds the request, when it does: the extension's callback
+/// timeout; a dynamic approval stage always waits for its approvers (at most 14 days when the
+/// extension sets no callback configuration).
+pub(crate) fn wait_for(e: Option<&CustomExtension>, stage: CustomExtensionStage) -> Option<Duration> {
+    if stage == CustomExtensionStage::AssignmentRequestDeterminingApprovalRequirements {
+        let most = Duration::days(grantd_domain::extension::MAX_CALLBACK_TIMEOUT_DAYS);
+        return Some(e.and_then(|e| e.callback_timeout).unwrap_or(most));
+    }
+    e.filter(|e| e.waits() && stage_may_wait(stage)).and_then(|e| e.callback_timeout)
 }
 
 /// The job's payload, read back.
@@ -190,7 +214,7 @@ async fn payload(
         "target": target.as_ref().map(|u| d.user(u)),
     });
     if waits {
-        if let (Value::Object(m), Some(t)) = (&mut data, e.callback_timeout) {
+        if let (Value::Object(m), Some(t)) = (&mut data, wait_for(Some(e), o.stage)) {
             m.insert(
                 "callbackConfiguration".into(),
                 json!({
@@ -245,8 +269,11 @@ async fn record_instance(
             out = (i.status == CalloutStatus::CalloutSent).then(|| i.clone());
             return Ok(None);
         }
-        let waits = e.is_some_and(CustomExtension::waits)
-            && stage_may_wait(o.stage)
+        // A dynamic stage's call holds the request even when its extension is gone, so that
+        // the failed call ends the wait.
+        let determining = o.stage == CustomExtensionStage::AssignmentRequestDeterminingApprovalRequirements;
+        let timeout = wait_for(e, o.stage);
+        let waits = (timeout.is_some() || determining)
             && r.status == RequestStatus::WaitingForCallback
             && !r.callout_instances.iter().any(|i| i.waits && i.status.is_open());
         let i = CalloutInstance {
@@ -261,7 +288,7 @@ async fn record_instance(
             answer: None,
         };
         let mut change = Change::default();
-        if let (true, Some(t)) = (waits, e.and_then(|e| e.callback_timeout)) {
+        if let (true, Some(t)) = (waits && e.is_some(), timeout) {
             change.jobs.push(NewJob {
                 kind: TIMEOUT_JOB.into(),
                 subject: r.id.0,

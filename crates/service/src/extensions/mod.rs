@@ -106,6 +106,13 @@ fn callout_job_with(
     NewJob { kind: CALLOUT_JOB.into(), subject: r.id.0, payload, run_at }
 }
 
+/// The callout that asks a dynamic approval stage's extension for the approvers
+/// (`assignmentRequestDeterminingApprovalRequirements`); written by the approvals code when
+/// the stage is reached.
+pub(crate) fn approvers_job(r: &AssignmentRequest, ext: CustomExtensionId, now: DateTime<Utc>) -> NewJob {
+    callout_job(r, CustomExtensionStage::AssignmentRequestDeterminingApprovalRequirements, ext, now)
+}
+
 /// The callout jobs the request's latest transition sets off: the stage it reached now, and on
 /// a grant with an end date, the two expiry stages at their times.
 pub fn stage_jobs(r: &AssignmentRequest, policy: Option<&Policy>, now: DateTime<Utc>) -> Vec<NewJob> {

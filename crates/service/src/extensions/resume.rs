@@ -4,11 +4,13 @@
 //! manager of the catalog may send it. The first answer moves the request on (`data.state`
 //! Denied/Canceled ends it at `assignmentRequestCreated`; later stages go on); the very same
 //! answer again changes nothing and succeeds; any other answer to an answered, timed-out or
-//! failed callout, an unknown callout, or a stage that does not match is refused.
+//! failed callout, an unknown callout, or a stage that does not match is refused. An answer to
+//! a dynamic approval stage's callout (`assignmentRequestDeterminingApprovalRequirements`)
+//! carries that stage's approvers (`approvalStage`), and the stage opens with them.
 use super::callout::{edit_request, Change};
 use crate::requests::{actor_of, refused, Ctx, ResumeDecision, ServiceError, ServiceResult};
 use grantd_domain::extension::CalloutStatus;
-use grantd_domain::policy::CustomExtensionStage;
+use grantd_domain::policy::{ApprovalStage, CustomExtensionStage};
 use grantd_domain::request::{AssignmentRequest, CalloutDecision, Event, RequestStatus};
 use grantd_domain::roles::{Caller, CatalogAction, Principal};
 use grantd_domain::{parse_guid, AssignmentRequestId, DomainError};
@@ -28,6 +30,9 @@ pub struct Callback {
     pub decision: Option<ResumeDecision>,
     /// `assignmentRequestApprovalStageCallbackData.approvalStage`, as sent.
     pub approval_stage: Option<serde_json::Value>,
+    /// The same, read into a stage (the approvers a dynamic approval stage asks).
+    #[serde(skip)]
+    pub supplied_stage: Option<ApprovalStage>,
 }
 
 impl Callback {
@@ -123,6 +128,17 @@ pub async fn resume(ctx: &Ctx, caller: &Caller, id: AssignmentRequestId, cb: Cal
             ));
         }
     }
+    let determining = instance.stage == CustomExtensionStage::AssignmentRequestDeterminingApprovalRequirements;
+    if cb.approval_stage.is_some() && !determining {
+        return Err(invalid(
+            "InvalidCallbackData",
+            format!(
+                "The callout '{}' was made at stage '{}'; only a callout at 'assignmentRequestDeterminingApprovalRequirements' takes approvers (data.approvalStage).",
+                instance.id,
+                instance.stage.as_str()
+            ),
+        ));
+    }
     let answer = cb.fingerprint();
     let actor = actor_of(&ctx.store, caller).await?;
     let mut outcome: Result<(), ServiceError> = Ok(());
@@ -157,9 +173,19 @@ pub async fn resume(ctx: &Ctx, caller: &Caller, id: AssignmentRequestId, cb: Cal
             return Ok(None);
         }
         let before = r.state;
-        let effects = r
-            .apply(Event::Resumed { decision: decision(cb.decision), route: r.route() }, now, &actor)
-            .map_err(refused)?;
+        let event = if determining {
+            // The approvers for the waiting dynamic stage; none supplied is a stage with nobody
+            // to ask (the request is denied, NoApproversAvailable, when the stage opens).
+            let supplied = cb.supplied_stage.clone().unwrap_or_default();
+            if !r.approval.as_mut().is_some_and(|a| a.supply(supplied)) {
+                outcome = Err(refused(grantd_domain::request::TransitionError::NotWaitingForCallback));
+                return Ok(None);
+            }
+            Event::ApproversSupplied
+        } else {
+            Event::Resumed { decision: decision(cb.decision), route: r.route() }
+        };
+        let effects = r.apply(event, now, &actor).map_err(refused)?;
         let slot = &mut r.callout_instances[i];
         slot.status = CalloutStatus::CallbackReceived;
         slot.detail = cb.detail.clone();

@@ -121,6 +121,9 @@ pub(crate) async fn followups(
 ) -> ServiceResult<Followups> {
     let now = ctx.now();
     let mut f = Followups { audit: audit_row(r, now), ..Followups::default() };
+    // The stage this transition reached, before the effects add transitions of their own (a
+    // dynamic approval stage asking for its approvers, a stage with nobody to ask).
+    f.jobs.extend(crate::extensions::stage_jobs(r, policy, now));
     for e in effects {
         match e {
             Effect::Deliver => f.jobs.push(request_job(DELIVER_JOB, r, now)),
@@ -141,7 +144,6 @@ pub(crate) async fn followups(
             Effect::CalloutOnCreated | Effect::CalloutOnApproved => {}
         }
     }
-    f.jobs.extend(crate::extensions::stage_jobs(r, policy, now));
     if before == RequestState::PendingApproval && r.state != RequestState::PendingApproval {
         f.approvers = Some(Vec::new());
     }

@@ -20,6 +20,10 @@ pub(crate) mod reader;
 mod subjects;
 mod v1;
 
+/// Reads a v1.0 `accessPackageApprovalStage` (also what a custom extension supplies for a
+/// dynamic approval stage through `resume`).
+pub(crate) use v1::read_stage as read_v1_stage;
+
 use crate::error::GraphResult;
 use crate::json::ApiVersion;
 use crate::AppState;

@@ -6,8 +6,8 @@
 //! (Microsoft's Python snippet, WIRE.md 12) are refused with a 400 naming the property.
 use crate::error::GraphResult;
 use crate::policies::common::read_schedule;
-use crate::policies::reader::{bad, Obj};
-use grantd_domain::policy::CustomExtensionStage;
+use crate::policies::reader::{bad, At, Obj};
+use grantd_domain::policy::{ApprovalStage, CustomExtensionStage, StageKind};
 use grantd_domain::request::validation::{Draft, DraftAnswer, TargetRef};
 use grantd_domain::request::RequestType;
 use grantd_domain::{parse_guid, AccessPackageId, AssignmentId, ObjectId, PolicyId};
@@ -235,6 +235,36 @@ pub fn read_resume(body: &Value) -> GraphResult<Callback> {
     Ok(cb)
 }
 
+/// Logic Apps escape a leading `@` by doubling it; the docs' Example 4 shows the escaped
+/// form (`@@odata.type`). Reads such keys as their single-`@` selves.
+fn unescape(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| {
+                    let key = k.strip_prefix('@').filter(|rest| rest.starts_with('@')).unwrap_or(k);
+                    (key.to_string(), unescape(v))
+                })
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(unescape).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The stage a dynamic approval stage's custom extension supplies in a resume body
+/// (`data.approvalStage`, an `accessPackageApprovalStage`: the approvers and the stage's
+/// rules). Read strictly, as a policy's stage is: an approver of unknown type or without a
+/// valid id is a 400 naming it. None when the body carries no stage.
+pub fn read_supplied_stage(body: &Value) -> GraphResult<Option<ApprovalStage>> {
+    let raw = body.get("data").and_then(|d| d.get("approvalStage")).filter(|v| !v.is_null());
+    let Some(raw) = raw else { return Ok(None) };
+    let value = unescape(raw);
+    let mut stage = crate::policies::read_v1_stage(&At { value: &value, path: "data.approvalStage".into() })?;
+    stage.kind = StageKind::Fixed;
+    Ok(Some(stage))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,6 +299,27 @@ mod tests {
         assert!(read_resume(&json!({"data": {"state": "approved"}})).is_err());
         assert!(read_resume(&json!({"type": "something.else"})).is_err());
         assert!(read_resume(&json!({"data": {"@odata.type": "#microsoft.graph.user"}})).is_err());
+    }
+
+    #[test]
+    fn a_supplied_stage_reads_strictly_and_takes_the_logic_apps_escape() {
+        let user = "46184453-e63b-4f20-86c2-c557ed5d5df9";
+        let body = |approver: Value| json!({"data": {"approvalStage": {"durationBeforeAutomaticDenial": "P2D", "primaryApprovers": [approver]}}});
+        let s = read_supplied_stage(&body(json!({"@@odata.type": "#microsoft.graph.singleUser", "id": user})))
+            .unwrap()
+            .unwrap();
+        assert_eq!(s.primary_approvers.len(), 1);
+        assert_eq!(s.duration_before_automatic_denial, Some(chrono::Duration::days(2)));
+        assert_eq!(read_supplied_stage(&json!({"data": {}})).unwrap(), None);
+        for bad in [
+            json!({"@odata.type": "#microsoft.graph.singleUser", "id": ""}),
+            json!({"@odata.type": "#microsoft.graph.singleUser", "userId": "x"}),
+            json!({"@odata.type": "#microsoft.graph.nobody", "userId": user}),
+            json!({"userId": user}),
+        ] {
+            let e = read_supplied_stage(&body(bad.clone())).unwrap_err();
+            assert!(e.message.contains("data.approvalStage.primaryApprovers"), "{bad}: {}", e.message);
+        }
     }
 
     #[test]

@@ -292,7 +292,10 @@ pub async fn resume(
     let callback = if raw.iter().all(u8::is_ascii_whitespace) {
         grantd_service::extensions::Callback::default()
     } else {
-        body::read_resume(&json::parse_body::<Value>(&raw)?)?
+        let v = json::parse_body::<Value>(&raw)?;
+        let mut cb = body::read_resume(&v)?;
+        cb.supplied_stage = body::read_supplied_stage(&v)?;
+        cb
     };
     grantd_service::extensions::resume(&state.service(), &caller, request_id(&id)?, callback).await?;
     Ok(crate::ctx::empty(StatusCode::NO_CONTENT))
