@@ -76,6 +76,19 @@ fn end_of(a: &Value) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(end).unwrap().with_timezone(&Utc)
 }
 
+/// The SystemRemove requests of an assignment once there is one (polled, at most ~5 s).
+async fn wait_system_removes(s: &TestServer, a: &str) -> Vec<String> {
+    let mut removes = Vec::new();
+    for _ in 0..100 {
+        removes = system_removes(s, a).await;
+        if !removes.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    removes
+}
+
 /// The SystemRemove requests of an assignment.
 async fn system_removes(s: &TestServer, a: &str) -> Vec<String> {
     let id = AssignmentId(a.parse().unwrap());
@@ -132,14 +145,7 @@ async fn expiry_creates_a_system_remove_request_that_revokes_at_every_target() {
     assert!(system_removes(&w.s, &aid).await.is_empty());
     // At the end: a SystemRemove request, delivered at every target.
     w.s.clock.advance(Duration::days(1) + Duration::minutes(1));
-    let mut removes = Vec::new();
-    for _ in 0..100 {
-        removes = system_removes(&w.s, &aid).await;
-        if !removes.is_empty() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let removes = wait_system_removes(&w.s, &aid).await;
     assert_eq!(removes.len(), 1, "one SystemRemove request");
     let done = wait_terminal(&w.s, true, &removes[0]).await;
     assert_eq!(done["state"], "delivered", "{done}");
@@ -182,14 +188,7 @@ async fn an_extension_moves_the_expiry_and_the_old_end_passes_without_removal() 
     assert_eq!(w.scim.members("grp-eng"), vec![upn.clone()]);
     // The new end: removed everywhere.
     w.s.clock.advance(Duration::days(20));
-    let mut removes = Vec::new();
-    for _ in 0..100 {
-        removes = system_removes(&w.s, &aid).await;
-        if !removes.is_empty() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let removes = wait_system_removes(&w.s, &aid).await;
     assert_eq!(removes.len(), 1);
     assert_eq!(wait_terminal(&w.s, true, &removes[0]).await["state"], "delivered");
     assert!(w.scim.members("grp-eng").is_empty());
@@ -242,14 +241,7 @@ async fn the_target_is_mailed_14_days_and_1_day_before_the_end_once_each() {
     // The end: access removed, and no further expiry mail.
     w.s.clock.advance(Duration::days(1));
     let aid = assignment(&w.s, &id).await["id"].as_str().unwrap().to_string();
-    let mut removes = Vec::new();
-    for _ in 0..100 {
-        removes = system_removes(&w.s, &aid).await;
-        if !removes.is_empty() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let removes = wait_system_removes(&w.s, &aid).await;
     assert_eq!(removes.len(), 1);
     assert_eq!(wait_terminal(&w.s, true, &removes[0]).await["state"], "delivered");
     assert_eq!(settle(&w).await, vec!["14 days", "1 day"]);
