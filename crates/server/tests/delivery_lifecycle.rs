@@ -211,6 +211,23 @@ fn expiry_mails(w: &World) -> Vec<String> {
         .collect()
 }
 
+/// Waits until the request's `days`-before-the-end notice has left the job queue: a mail is in
+/// the sink before its job is finished, and moving the clock past the job lease while it is in
+/// flight would let another runner send it again (delivery is at least once).
+async fn wait_notice_done(w: &World, request: &str, days: u32) {
+    for _ in 0..200 {
+        let jobs = w.s.store.jobs_of(DEMO_TENANT, request.parse().unwrap()).await.unwrap();
+        let pending = jobs
+            .iter()
+            .any(|j| j.kind == "notify.send" && j.payload["kind"]["assignmentExpiring"]["days"] == json!(days));
+        if !pending {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the {days}-day notice of {request} is still queued");
+}
+
 /// Lets due jobs run, then returns the expiry mails.
 async fn settle(w: &World) -> Vec<String> {
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
@@ -230,6 +247,7 @@ async fn the_target_is_mailed_14_days_and_1_day_before_the_end_once_each() {
     assert!(settle(&w).await.is_empty(), "nothing before the 14-day mark");
     w.s.clock.advance(Duration::minutes(6));
     let m = w.mail.wait_for_mail(LYNNE, "expires in 14 days").await;
+    wait_notice_done(&w, &id, 14).await;
     assert_eq!(m.subject(), "Your access to Timed apps expires in 14 days");
     assert!(m.text().contains("ends in 14 days"), "{}", m.text());
     // Just before one day is left: still only the first.
@@ -237,6 +255,7 @@ async fn the_target_is_mailed_14_days_and_1_day_before_the_end_once_each() {
     assert_eq!(settle(&w).await, vec!["14 days"]);
     w.s.clock.advance(Duration::minutes(6));
     w.mail.wait_for_mail(LYNNE, "expires in 1 day").await;
+    wait_notice_done(&w, &id, 1).await;
     assert_eq!(settle(&w).await, vec!["14 days", "1 day"], "each notice once");
     // The end: access removed, and no further expiry mail.
     w.s.clock.advance(Duration::days(1));
@@ -262,6 +281,7 @@ async fn an_extension_replaces_the_pending_expiry_mails_with_those_of_the_new_en
     // Past the 14-day mark of the first end: that mail went out.
     w.s.clock.advance(first_end - Duration::days(14) + Duration::minutes(1) - now());
     w.mail.wait_for_mail(LYNNE, "expires in 14 days").await;
+    wait_notice_done(&w, &id, 14).await;
     // The target extends; the end moves thirty days from now.
     let ext = json!({"requestType": "userExtend", "assignment": {"id": aid}});
     let ext_id = create(&w.s, true, &me, &ext).await["id"].as_str().unwrap().to_string();
@@ -279,9 +299,11 @@ async fn an_extension_replaces_the_pending_expiry_mails_with_those_of_the_new_en
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    wait_notice_done(&w, &ext_id, 14).await;
     assert_eq!(settle(&w).await, vec!["14 days", "14 days"]);
     w.s.clock.advance(new_end - Duration::days(1) + Duration::minutes(1) - now());
     w.mail.wait_for_mail(LYNNE, "expires in 1 day").await;
+    wait_notice_done(&w, &ext_id, 1).await;
     assert_eq!(settle(&w).await, vec!["14 days", "14 days", "1 day"]);
     w.s.stop().await;
 }
