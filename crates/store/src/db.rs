@@ -153,6 +153,29 @@ impl Tx {
         })
     }
 
+    /// Fetches audit rows: id, at, actor, action, object_type, object_id, detail.
+    pub(crate) async fn fetch_audit<S: SqlxBinder>(
+        &mut self,
+        stmt: &S,
+    ) -> Result<Vec<crate::transfer::ExportedAudit>, StoreError> {
+        dispatch!(self, stmt, |sql, vals, conn| {
+            let rows = sqlx::query_with(&sql, vals).fetch_all(conn).await.map_err(StoreError::from_sqlx)?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(crate::transfer::ExportedAudit {
+                    id: r.try_get(0).map_err(StoreError::from_sqlx)?,
+                    at: r.try_get(1).map_err(StoreError::from_sqlx)?,
+                    actor: r.try_get(2).map_err(StoreError::from_sqlx)?,
+                    action: r.try_get(3).map_err(StoreError::from_sqlx)?,
+                    object_type: r.try_get(4).map_err(StoreError::from_sqlx)?,
+                    object_id: r.try_get(5).map_err(StoreError::from_sqlx)?,
+                    detail: r.try_get(6).map_err(StoreError::from_sqlx)?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
     /// Fetches the first two columns of every row as UUIDs.
     pub(crate) async fn fetch_uuid_pairs<S: SqlxBinder>(
         &mut self,

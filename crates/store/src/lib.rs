@@ -34,4 +34,4 @@ pub use policies::PolicyDeletion;
 pub use record::{page_sql, ListQuery, Page, Record};
 pub use requests::{AskReason, Asked, AuditEntry, Delivery, Followups, RequestDeletion};
 pub use resources::RemoveResource;
-pub use transfer::Line as ExportLine;
+pub use transfer::{ExportedAudit, Line as ExportLine};

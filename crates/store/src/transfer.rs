@@ -1,7 +1,8 @@
 //! Export and import of one tenant as JSON lines, to move a tenant between databases (SQLite to
 //! PostgreSQL, or a backup). Every entity is written as its stored document and re-inserted
 //! through its `Record` type, so typed columns are rebuilt from the document on import; group
-//! memberships and pending jobs travel too. Import refuses a tenant that already has data.
+//! memberships, the current approvers of pending requests, pending jobs and the audit trail
+//! travel too. Import refuses a tenant that already has data.
 use crate::db::{Store, Tx};
 use crate::error::StoreError;
 use crate::record::{self, Record};
@@ -13,11 +14,45 @@ use std::io::{BufRead, Write};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Line {
-    Tenant { id: TenantId, display_name: String },
-    Record { table: String, doc: serde_json::Value },
-    Member { group_id: uuid::Uuid, member_id: uuid::Uuid },
-    Job { job: crate::jobs::ExportedJob },
+    Tenant {
+        id: TenantId,
+        display_name: String,
+    },
+    Record {
+        table: String,
+        doc: serde_json::Value,
+    },
+    Member {
+        group_id: uuid::Uuid,
+        member_id: uuid::Uuid,
+    },
+    Job {
+        job: crate::jobs::ExportedJob,
+    },
+    /// A current approver of a pending request (`filterByCurrentUser(on='approver')`).
+    Approver {
+        request_id: uuid::Uuid,
+        approver_id: uuid::Uuid,
+    },
+    Audit {
+        entry: ExportedAudit,
+    },
 }
+
+/// One row of the audit trail as exported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportedAudit {
+    pub id: uuid::Uuid,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub actor: String,
+    pub action: String,
+    pub object_type: String,
+    pub object_id: uuid::Uuid,
+    pub detail: String,
+}
+
+const AUDIT_COLUMNS: [&str; 7] = ["id", "at", "actor", "action", "object_type", "object_id", "detail"];
 
 /// Every document table, in an order that keeps references readable while importing.
 macro_rules! record_tables {
@@ -99,6 +134,27 @@ impl Store {
             write_line(out, &Line::Job { job })?;
             n += 1;
         }
+        let approvers = Query::select()
+            .columns([Alias::new("request_id"), Alias::new("approver_id")])
+            .from(Alias::new("request_approvers"))
+            .and_where(Expr::col(Alias::new("tenant_id")).eq(tenant.as_uuid()))
+            .order_by(Alias::new("request_id"), Order::Asc)
+            .order_by(Alias::new("approver_id"), Order::Asc)
+            .to_owned();
+        for (request_id, approver_id) in tx.fetch_uuid_pairs(&approvers).await? {
+            write_line(out, &Line::Approver { request_id, approver_id })?;
+            n += 1;
+        }
+        let audit = Query::select()
+            .columns(AUDIT_COLUMNS.map(Alias::new))
+            .from(Alias::new("audit_log"))
+            .and_where(Expr::col(Alias::new("tenant_id")).eq(tenant.as_uuid()))
+            .order_by(Alias::new("id"), Order::Asc)
+            .to_owned();
+        for entry in tx.fetch_audit(&audit).await? {
+            write_line(out, &Line::Audit { entry })?;
+            n += 1;
+        }
         tx.commit().await?;
         Ok(n)
     }
@@ -157,6 +213,31 @@ impl Store {
                     tx.execute(&stmt).await?;
                 }
                 (Line::Job { job }, Some(t)) => crate::jobs::import(&mut tx, t, &job).await?,
+                (Line::Approver { request_id, approver_id }, Some(t)) => {
+                    let stmt = Query::insert()
+                        .into_table(Alias::new("request_approvers"))
+                        .columns([Alias::new("tenant_id"), Alias::new("request_id"), Alias::new("approver_id")])
+                        .values_panic([t.as_uuid().into(), request_id.into(), approver_id.into()])
+                        .to_owned();
+                    tx.execute(&stmt).await?;
+                }
+                (Line::Audit { entry: e }, Some(t)) => {
+                    let stmt = Query::insert()
+                        .into_table(Alias::new("audit_log"))
+                        .columns(std::iter::once("tenant_id").chain(AUDIT_COLUMNS).map(Alias::new))
+                        .values_panic([
+                            t.as_uuid().into(),
+                            e.id.into(),
+                            e.at.into(),
+                            e.actor.into(),
+                            e.action.into(),
+                            e.object_type.into(),
+                            e.object_id.into(),
+                            e.detail.into(),
+                        ])
+                        .to_owned();
+                    tx.execute(&stmt).await?;
+                }
             }
             n += 1;
         }
