@@ -55,22 +55,56 @@ pub fn hmac_key(file: &str) -> anyhow::Result<Option<Vec<u8>>> {
     Ok(Some(key))
 }
 
-/// Reads the base64 key at `path`, or creates it with `make` (written atomically, 0600).
+fn read_key(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    STANDARD.decode(text.trim()).with_context(|| format!("the key in {} is not base64", path.display()))
+}
+
+/// Reads the base64 key at `path`, or creates it with `make` (0600). Several instances may start
+/// at once on one data directory: each writes its candidate to a file of its own and links it
+/// into place, which succeeds for exactly one of them; the others read the winner's key, so
+/// every instance ends up with the same key.
 fn load_or_create(path: &Path, make: impl FnOnce() -> anyhow::Result<Vec<u8>>) -> anyhow::Result<Vec<u8>> {
     if path.exists() {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        return STANDARD.decode(text.trim()).with_context(|| format!("the key in {} is not base64", path.display()));
+        return read_key(path);
     }
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let key = make()?;
-    let tmp = path.with_extension("key.tmp");
-    std::fs::write(&tmp, STANDARD.encode(&key))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
+    let tmp = path.with_extension(format!("key.{}.{:016x}.tmp", std::process::id(), rand::thread_rng().next_u64()));
+    let placed = (|| -> std::io::Result<()> {
+        std::fs::write(&tmp, STANDARD.encode(&key))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
+        }
+        std::fs::hard_link(&tmp, path)
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    match placed {
+        Ok(()) => Ok(key),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read_key(path),
+        Err(e) => Err(e).with_context(|| format!("creating {}", path.display())),
     }
-    std::fs::rename(&tmp, path)?;
-    Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instances_starting_at_once_on_one_data_directory_get_the_same_key() {
+        for _ in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let keys: Vec<Vec<u8>> = std::thread::scope(|s| {
+                let workers: Vec<_> = (0..8).map(|_| s.spawn(|| portal_key(dir.path()).unwrap())).collect();
+                workers.into_iter().map(|w| w.join().unwrap()).collect()
+            });
+            assert!(keys.iter().all(|k| *k == keys[0] && k.len() == 32), "{keys:?}");
+            assert_eq!(portal_key(dir.path()).unwrap(), keys[0], "the file holds the key they share");
+            let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+            assert_eq!(left.len(), 1, "no temporary file is left behind: {left:?}");
+        }
+    }
 }
