@@ -26,6 +26,17 @@ pub(crate) fn unknown_property(catalog: &FieldCatalog, path: &[String]) -> Graph
     invalid(format!("Could not find a property named '{}' on type '{}'.", path.join("/"), catalog.entity))
 }
 
+/// Refuses a property path longer than `MAX_PATH_SEGMENTS` before any lookup.
+fn check_path_length(path: &[String]) -> GraphResult<()> {
+    if path.len() > MAX_PATH_SEGMENTS {
+        return Err(invalid(format!(
+            "A property path in the filter has {} segments; at most {MAX_PATH_SEGMENTS} are allowed.",
+            path.len()
+        )));
+    }
+    Ok(())
+}
+
 const GUID_MESSAGE: &str = "Guid should contain 32 digits with 4 dashes (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)..";
 
 /// `tolower(x)` / `toupper(x)` around a property.
@@ -203,12 +214,7 @@ impl Binder {
     /// Resolves a property path: a declared field (possibly a denormalised path such as
     /// `catalog/id`), or single-valued navigations followed by a field of the target.
     fn resolve(&mut self, catalog: &'static FieldCatalog, path: &[String]) -> GraphResult<(&'static Field, Vec<Nav>)> {
-        if path.len() > MAX_PATH_SEGMENTS {
-            return Err(invalid(format!(
-                "A property path in the filter has {} segments; at most {MAX_PATH_SEGMENTS} are allowed.",
-                path.len()
-            )));
-        }
+        check_path_length(path)?;
         if let Some(f) = catalog.field(path) {
             if !f.filterable {
                 return Err(invalid(format!("Filtering on '{}' is not supported.", path.join("/"))));
@@ -420,12 +426,7 @@ impl Binder {
         body: Option<&Expr>,
     ) -> GraphResult<Filter> {
         let rel = self.relative(scope, collection)?.to_vec();
-        if rel.len() > MAX_PATH_SEGMENTS {
-            return Err(invalid(format!(
-                "A property path in the filter has {} segments; at most {MAX_PATH_SEGMENTS} are allowed.",
-                rel.len()
-            )));
-        }
+        check_path_length(&rel)?;
         if rel.is_empty() {
             return Err(unsupported("A lambda over the range variable itself"));
         }
