@@ -5,16 +5,16 @@
 //! SQLite data directory, or on a fresh PostgreSQL database when GRANTD_TEST_DATABASE_URL is set.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
 mod process_support;
 
+use common::V1;
 use grantd::demo;
-use process_support::{admin_token, call, Db, Server};
+use process_support::{admin_add_for_new_user, admin_token, call, Db, Server};
 use reqwest::Method;
-use serde_json::json;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-const V1: &str = "/v1.0/identityGovernance/entitlementManagement";
 const TARGETS: usize = 20;
 
 /// Creates `TARGETS` users and one AdminAdd request for each on the direct policy of demo
@@ -22,28 +22,7 @@ const TARGETS: usize = 20;
 async fn acknowledged_requests(http: &reqwest::Client, s: &Server, token: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for i in 0..TARGETS {
-        let user = json!({
-            "displayName": format!("Crash Target {i}"),
-            "userPrincipalName": format!("crash{i}@contoso.example"),
-            "mailNickname": format!("crash{i}"),
-            "accountEnabled": true,
-        });
-        let (status, u) = call(http, Method::POST, &format!("{}/v1.0/users", s.base), token, Some(&user)).await;
-        assert_eq!(status, 201, "create user: {u}");
-        let target = u["id"].as_str().unwrap().to_string();
-        let body = json!({
-            "requestType": "adminAdd",
-            "assignment": {
-                "targetId": target,
-                "assignmentPolicyId": demo::policy_id(21).to_string(),
-                "accessPackageId": demo::access_package_id(2).to_string(),
-            }
-        });
-        let (status, r) =
-            call(http, Method::POST, &format!("{}{V1}/assignmentRequests", s.base), token, Some(&body)).await;
-        assert_eq!(status, 201, "create request for {target}: {r}");
-        let id = r["id"].as_str().unwrap_or_else(|| panic!("no id in {r}")).to_string();
-        out.push((id, target));
+        out.push(admin_add_for_new_user(http, s, token, &format!("Crash Target {i}"), &format!("crash{i}")).await);
     }
     out
 }

@@ -6,17 +6,17 @@
 //! each SCIM user was created once, and no request is left in Delivering. The process helpers
 //! are shared with tests/crash.rs (tests/process_support). Runs on SQLite, or on a fresh PostgreSQL database when
 //! GRANTD_TEST_DATABASE_URL is set.
+mod common;
 mod delivery_support;
 mod process_support;
 
+use common::V1;
 use delivery_support::{add_external_resource, Scim, SCIM_TOKEN};
 use grantd::demo;
-use process_support::{admin_token, call, Db, Server};
+use process_support::{admin_add_for_new_user, admin_token, call, Db, Server};
 use reqwest::Method;
-use serde_json::json;
 use std::time::{Duration, Instant};
 
-const V1: &str = "/v1.0/identityGovernance/entitlementManagement";
 const TARGETS: usize = 12;
 const KILLS: usize = 4;
 
@@ -39,28 +39,9 @@ fn write_config(db: &Db, scim: &Scim) {
 async fn submit_all(http: &reqwest::Client, s: &Server, token: &str) -> Vec<(String, String, String)> {
     let mut out = Vec::new();
     for i in 0..TARGETS {
-        let upn = format!("slow{i}@contoso.example");
-        let user = json!({
-            "displayName": format!("Slow Target {i}"),
-            "userPrincipalName": upn,
-            "mailNickname": format!("slow{i}"),
-            "accountEnabled": true,
-        });
-        let (status, u) = call(http, Method::POST, &format!("{}/v1.0/users", s.base), token, Some(&user)).await;
-        assert_eq!(status, 201, "create user: {u}");
-        let target = u["id"].as_str().unwrap().to_string();
-        let body = json!({
-            "requestType": "adminAdd",
-            "assignment": {
-                "targetId": target,
-                "assignmentPolicyId": demo::policy_id(21).to_string(),
-                "accessPackageId": demo::access_package_id(2).to_string(),
-            }
-        });
-        let (status, r) =
-            call(http, Method::POST, &format!("{}{V1}/assignmentRequests", s.base), token, Some(&body)).await;
-        assert_eq!(status, 201, "create request for {target}: {r}");
-        out.push((r["id"].as_str().unwrap().to_string(), target, upn));
+        let (id, target) =
+            admin_add_for_new_user(http, s, token, &format!("Slow Target {i}"), &format!("slow{i}")).await;
+        out.push((id, target, format!("slow{i}@contoso.example")));
     }
     out
 }

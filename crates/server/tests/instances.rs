@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod common;
 
-use common::{fresh_pg, BETA, V1};
+use common::{drop_database_blocking, fresh_pg, BETA, V1};
 use grantd::demo::{self, DEMO_TENANT};
 use grantd_domain::roles::{DirectoryRole, SCOPE_READ_WRITE_ALL, SCOPE_SUBJECT_ACCESS};
 use grantd_domain::ObjectId;
@@ -348,18 +348,7 @@ impl Drop for Cluster {
             self.kill(n);
         }
         if let Some((admin, name)) = self.pg.take() {
-            let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-                rt.block_on(async move {
-                    use sqlx::Connection;
-                    if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                            .execute(&mut conn)
-                            .await;
-                    }
-                });
-            })
-            .join();
+            drop_database_blocking(admin, name);
         }
     }
 }

@@ -116,8 +116,6 @@ async fn a_tenant_exported_from_sqlite_imports_into_another_database_unchanged()
     a.stop().await;
     b.stop().await;
     if let Some((admin, name)) = pg_name {
-        use sqlx::Connection;
-        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await.unwrap();
+        common::drop_database(&admin, &name).await;
     }
 }

@@ -67,6 +67,24 @@ pub async fn fresh_pg(admin_url: &str) -> (String, String) {
     (url, name)
 }
 
+/// Drops a database made by `fresh_pg`, forcing out its connections (best effort).
+pub async fn drop_database(admin_url: &str, name: &str) {
+    use sqlx::Connection;
+    if let Ok(mut conn) = sqlx::PgConnection::connect(admin_url).await {
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
+    }
+}
+
+/// `drop_database` from a synchronous `Drop` (a test that panicked): on a thread of its own
+/// with its own runtime.
+pub fn drop_database_blocking(admin_url: String, name: String) {
+    let _ = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(drop_database(&admin_url, &name));
+    })
+    .join();
+}
+
 impl TestServer {
     /// A server with the demo tenant seeded.
     pub async fn start() -> TestServer {
@@ -110,11 +128,8 @@ impl TestServer {
     }
 
     async fn drop_pg(&mut self) {
-        use sqlx::Connection;
         if let Some((admin, name)) = self.pg.take() {
-            if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
-            }
+            drop_database(&admin, &name).await;
         }
     }
 
@@ -221,18 +236,7 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         if let Some((admin, name)) = self.pg.take() {
             // Best effort when a test panicked before `stop`.
-            let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-                rt.block_on(async move {
-                    use sqlx::Connection;
-                    if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                            .execute(&mut conn)
-                            .await;
-                    }
-                });
-            })
-            .join();
+            drop_database_blocking(admin, name);
         }
     }
 }

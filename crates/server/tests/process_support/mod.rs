@@ -1,7 +1,8 @@
 //! The real `grantd` binary as a child process for crash tests (tests/crash.rs,
 //! tests/delivery_crash.rs): its data directory and, on PostgreSQL, a database created for the
-//! test and dropped after it; starting it and killing it (SIGKILL); an administrator token
-//! signed with the dev key it created; one HTTP call.
+//! test and dropped after it (with `common`'s helpers); starting it and killing it (SIGKILL);
+//! an administrator token signed with the dev key it created; one HTTP call. The test file
+//! declares `mod common;` next to this module.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use grantd::demo;
@@ -27,7 +28,8 @@ impl Db {
         let mut pg = None;
         if let Ok(admin) = std::env::var("GRANTD_TEST_DATABASE_URL") {
             if admin.starts_with("postgres") {
-                pg = Some(fresh_pg(&admin).await);
+                let (url, name) = crate::common::fresh_pg(&admin).await;
+                pg = Some((admin, name, url));
             }
         }
         Db { dir, pg }
@@ -46,11 +48,8 @@ impl Db {
     }
 
     pub async fn drop_pg(mut self) {
-        use sqlx::Connection;
         if let Some((admin, name, _)) = self.pg.take() {
-            if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
-            }
+            crate::common::drop_database(&admin, &name).await;
         }
     }
 }
@@ -59,38 +58,9 @@ impl Drop for Db {
     fn drop(&mut self) {
         if let Some((admin, name, _)) = self.pg.take() {
             // Best effort when the test panicked before `drop_pg`.
-            let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-                rt.block_on(async move {
-                    use sqlx::Connection;
-                    if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                            .execute(&mut conn)
-                            .await;
-                    }
-                });
-            })
-            .join();
+            crate::common::drop_database_blocking(admin, name);
         }
     }
-}
-
-/// Creates a database for this test on the server named by `admin_url`: (admin url, name, url).
-pub async fn fresh_pg(admin_url: &str) -> (String, String, String) {
-    use sqlx::Connection;
-    let name = format!("grantd_proc_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = sqlx::PgConnection::connect(admin_url).await.expect("connect to PostgreSQL");
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create database");
-    let scheme_end = admin_url.find("://").unwrap() + 3;
-    let url = match admin_url[scheme_end..].find('/') {
-        Some(i) => {
-            let (base, rest) = admin_url.split_at(scheme_end + i);
-            let query = rest.find('?').map(|q| &rest[q..]).unwrap_or("");
-            format!("{base}/{name}{query}")
-        }
-        None => format!("{admin_url}/{name}"),
-    };
-    (admin_url.to_string(), name, url)
 }
 
 /// A running `grantd serve` child process; killed (SIGKILL) when dropped.
@@ -208,4 +178,37 @@ pub async fn call(
     let status = r.status();
     let text = r.text().await.unwrap();
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// Creates a user `{nick}@contoso.example` and an AdminAdd request for them on the direct
+/// policy of demo package 2, both acknowledged with 201. Returns (request id, target id).
+pub async fn admin_add_for_new_user(
+    http: &reqwest::Client,
+    s: &Server,
+    token: &str,
+    display_name: &str,
+    nick: &str,
+) -> (String, String) {
+    let user = serde_json::json!({
+        "displayName": display_name,
+        "userPrincipalName": format!("{nick}@contoso.example"),
+        "mailNickname": nick,
+        "accountEnabled": true,
+    });
+    let (status, u) = call(http, Method::POST, &format!("{}/v1.0/users", s.base), token, Some(&user)).await;
+    assert_eq!(status, 201, "create user: {u}");
+    let target = u["id"].as_str().unwrap().to_string();
+    let body = serde_json::json!({
+        "requestType": "adminAdd",
+        "assignment": {
+            "targetId": target,
+            "assignmentPolicyId": demo::policy_id(21).to_string(),
+            "accessPackageId": demo::access_package_id(2).to_string(),
+        }
+    });
+    let url = format!("{}{}/assignmentRequests", s.base, crate::common::V1);
+    let (status, r) = call(http, Method::POST, &url, token, Some(&body)).await;
+    assert_eq!(status, 201, "create request for {target}: {r}");
+    let id = r["id"].as_str().unwrap_or_else(|| panic!("no id in {r}")).to_string();
+    (id, target)
 }
